@@ -1,0 +1,244 @@
+"""mango agents that speak the coordination protocol (see :mod:`.messages`).
+
+* :class:`UnitAgent` holds one unit's state; on :meth:`UnitAgent.begin` it reports to
+  its parent, on its :class:`~.messages.Instruction` it computes its result and tells
+  the core it is done.
+* :class:`ControllerAgent` waits for all its children's reports, aggregates, reports
+  up; on its instruction it splits it among its children, each getting only its own.
+* :class:`CoreAgent` is the top: it decides when all its children reported, counts
+  the units that are done and resolves the cycle, or fails it naming the agent.
+
+A handler that raises reports an :class:`~.messages.AgentFailure` to the core, so a
+cycle never waits for an agent that has already failed. Messages from agents that
+are not this agent's children (or, at the core, not in the tree) are rejected and
+counted in :class:`~.transport.MessageStats`.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from mango import Agent, AgentAddress
+
+from .coordination import Coordination, CycleInfo
+from .errors import AgentFailedError
+from .messages import AgentFailure, FlexReport, Instruction, UnitDone
+from .transport import MessageStats, post
+
+__all__ = ["TreeAgent", "UnitAgent", "ControllerAgent", "CoreAgent"]
+
+logger = logging.getLogger(__name__)
+
+
+class TreeAgent(Agent):
+    """Common part: identity, parent/children addresses, failure reporting."""
+
+    def __init__(
+        self, eid: str, coordination: Coordination, info: CycleInfo, stats: MessageStats
+    ) -> None:
+        super().__init__()
+        self.eid = eid
+        self.coordination = coordination
+        self.info = info
+        self.stats = stats
+        self.parent: AgentAddress | None = None
+        self.core: AgentAddress | None = None
+        self.children: dict[str, AgentAddress] = {}
+        self.cycle = -1
+        #: Last cycle in which this agent sent its report, received its instruction,
+        #: and passed instructions on to its children (read by the timeout diagnosis).
+        self.reported = -1
+        self.instructed = -1
+        self.forwarded = -1
+
+    def connect(
+        self, parent: AgentAddress | None, core: AgentAddress, children: dict[str, AgentAddress]
+    ) -> None:
+        """Set the tree links (called once the hierarchy is validated)."""
+        self.parent = parent
+        self.core = core
+        self.children = children
+
+    def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
+        """Dispatch one protocol message; any exception becomes an AgentFailure."""
+        try:
+            self.on_message(content, meta)
+        except Exception as exc:  # reported to the core, which raises it in mosaik's step
+            logger.debug("agent %s failed", self.eid, exc_info=True)
+            self.fail(exc)
+
+    def on_message(self, content: Any, meta: dict[str, Any]) -> None:
+        """Handle one message (implemented by the roles)."""
+        raise NotImplementedError
+
+    def fail(self, exc: BaseException) -> None:
+        """Tell the core this agent failed in the current cycle."""
+        assert self.core is not None
+        post(self, AgentFailure(self.cycle, self.eid, f"{type(exc).__name__}: {exc}"),
+             self.core, self.stats)
+
+    def reject(self, content: Any, meta: dict[str, Any]) -> None:
+        """Count and log a message from an agent that may not send it to us."""
+        self.stats.rejected += 1
+        logger.warning("agent %s rejected %s from %r", self.eid, type(content).__name__,
+                       meta.get("sender_id"))
+
+
+class _Aggregating(TreeAgent):
+    """Collects the children's reports of one cycle."""
+
+    def __init__(
+        self, eid: str, coordination: Coordination, info: CycleInfo, stats: MessageStats
+    ) -> None:
+        super().__init__(eid, coordination, info, stats)
+        self.reports: dict[str, Any] = {}
+        self.state: Any = None
+        self.target: Any = None
+
+    def on_message(self, content: Any, meta: dict[str, Any]) -> None:
+        sender = meta.get("sender_id")
+        if type(content) is FlexReport:
+            if sender not in self.children:
+                self.reject(content, meta)
+            elif content.cycle >= self.cycle:
+                if content.cycle > self.cycle:
+                    self.cycle = content.cycle
+                    self.reports = {}
+                self.reports[sender] = content.state
+                if len(self.reports) == len(self.children):
+                    ordered = {child: self.reports[child] for child in self.children}
+                    self.reports = ordered
+                    self.all_reported(ordered)
+        else:
+            self.on_other(content, meta, sender)
+
+    def all_reported(self, reports: dict[str, Any]) -> None:
+        raise NotImplementedError
+
+    def on_other(self, content: Any, meta: dict[str, Any], sender: str | None) -> None:
+        raise NotImplementedError
+
+    def instruct(self, instructions: dict[str, Any]) -> None:
+        cycle = self.cycle
+        for child, address in self.children.items():
+            post(self, Instruction(cycle, instructions[child]), address, self.stats)
+        self.forwarded = cycle
+
+
+class UnitAgent(TreeAgent):
+    """One unit: reports its flexibility, applies its own instruction."""
+
+    def __init__(
+        self, eid: str, coordination: Coordination, info: CycleInfo, stats: MessageStats
+    ) -> None:
+        super().__init__(eid, coordination, info, stats)
+        self.state: Any = None
+        self.result: Any = None
+        self.done = -1
+
+    def begin(self, cycle: int, state: Any) -> None:
+        """Start ``cycle`` with the unit's current ``state`` (from mosaik's inputs)."""
+        assert self.parent is not None
+        self.cycle = cycle
+        self.state = state
+        self.reported = cycle
+        post(self, FlexReport(cycle, state), self.parent, self.stats)
+
+    def on_message(self, content: Any, meta: dict[str, Any]) -> None:
+        if type(content) is not Instruction or meta.get("sender_id") != self.parent.aid:
+            self.reject(content, meta)
+            return
+        if content.cycle != self.cycle:
+            return  # a late instruction of a cycle that already failed
+        self.instructed = self.cycle
+        self.result = self.coordination.execute(self.eid, content.target, self.state, self.info)
+        self.done = self.cycle
+        post(self, UnitDone(self.cycle, self.eid), self.core, self.stats)
+
+
+class ControllerAgent(_Aggregating):
+    """An intermediate controller (cell controller or a level below it)."""
+
+    def all_reported(self, reports: dict[str, Any]) -> None:
+        assert self.parent is not None
+        self.state = self.coordination.aggregate(self.eid, self.state, reports, self.info)
+        self.reported = self.cycle
+        post(self, FlexReport(self.cycle, self.state), self.parent, self.stats)
+
+    def on_other(self, content: Any, meta: dict[str, Any], sender: str | None) -> None:
+        if type(content) is not Instruction or sender != self.parent.aid:
+            self.reject(content, meta)
+            return
+        if content.cycle != self.cycle:
+            return
+        self.instructed = self.cycle
+        self.target = content.target
+        self.instruct(self.coordination.split(self.eid, content.target, self.reports, self.info))
+
+
+class CoreAgent(_Aggregating):
+    """The top of the tree: decides, then waits until every unit is done."""
+
+    def __init__(
+        self, eid: str, coordination: Coordination, info: CycleInfo, stats: MessageStats,
+        members: set[str],
+    ) -> None:
+        super().__init__(eid, coordination, info, stats)
+        self.members = members
+        self.instructions: dict[str, Any] = {}
+        self._pending: set[str] = set()
+        self._future: asyncio.Future[None] | None = None
+
+    def start_cycle(self, cycle: int, units: list[UnitAgent], begin: Callable[[UnitAgent], Any]
+                    ) -> asyncio.Future[None]:
+        """Open ``cycle``: every unit in ``units`` starts with ``begin(unit)`` as its state."""
+        self.cycle = cycle
+        self.reports = {}
+        self._pending = {u.eid for u in units}
+        self._future = asyncio.get_running_loop().create_future()
+        if not units:
+            self._future.set_result(None)
+        for unit in units:
+            unit.begin(cycle, begin(unit))
+        return self._future
+
+    def all_reported(self, reports: dict[str, Any]) -> None:
+        self.reported = self.cycle
+        self.instructed = self.cycle
+        self.instructions = self.coordination.decide(self.eid, reports, self.info)
+        self.instruct(self.instructions)
+
+    def on_other(self, content: Any, meta: dict[str, Any], sender: str | None) -> None:
+        kind = type(content)
+        if kind is UnitDone and sender in self._pending and content.cycle == self.cycle:
+            self._pending.discard(sender)
+            if not self._pending:
+                self._resolve(None)
+        elif kind is AgentFailure and sender in self.members:
+            if content.cycle == self.cycle:
+                self._resolve(AgentFailedError(
+                    f"agent {content.agent!r} failed in cycle {content.cycle}: {content.error}"
+                ))
+        else:
+            self.reject(content, meta)
+
+    def fail(self, exc: BaseException) -> None:
+        """The core itself failed: fail the cycle directly."""
+        self._resolve(AgentFailedError(f"agent {self.eid!r} failed in cycle {self.cycle}: "
+                                       f"{type(exc).__name__}: {exc}"))
+
+    def pending_units(self) -> set[str]:
+        """Units that have not reported done in the current cycle."""
+        return set(self._pending)
+
+    def _resolve(self, error: BaseException | None) -> None:
+        future = self._future
+        if future is None or future.done():
+            return
+        if error is None:
+            future.set_result(None)
+        else:
+            future.set_exception(error)

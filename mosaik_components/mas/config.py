@@ -1,0 +1,200 @@
+"""Typed, validated configuration of the MAS simulator (``world.start("MAS", **params)``).
+
+Every bad value raises :class:`~.errors.ConfigError` naming the parameter and value.
+Hooks may be callables (in-process) or ``"package.module:function"`` strings, which
+also work when the simulator runs as a ``cmd`` subprocess.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from .errors import ConfigError
+from .strategies import STRATEGIES
+from .strategies.base import Strategy
+
+__all__ = ["MasConfig", "Hooks", "parse_config", "resolve"]
+
+logger = logging.getLogger(__name__)
+
+HOOK_NAMES = (
+    "input_method", "output_method", "aggregation_method", "execute_method",
+    "initialize", "finalize",
+)
+ALIASES = {"states_agg_method": "aggregation_method"}
+
+
+@dataclass(frozen=True, slots=True)
+class Hooks:
+    """MASSCA-compatible user hooks (all optional)."""
+
+    input_method: Callable[..., Any] | None = None
+    output_method: Callable[..., Any] | None = None
+    aggregation_method: Callable[..., Any] | None = None
+    execute_method: Callable[..., Any] | None = None
+    initialize: Callable[..., Any] | None = None
+    finalize: Callable[..., Any] | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class MasConfig:
+    """All simulator parameters, validated."""
+
+    step_size: int | None = None
+    strategy: Strategy = field(default_factory=lambda: STRATEGIES["balance"]())
+    timeout: float = 30.0
+    tolerance: float = 1e-6
+    max_iterations: int = 10
+    host: str = "127.0.0.1"
+    port: int = 0
+    verbose: int = 0
+    performance: bool = True
+    hooks: Hooks = Hooks()
+    state_dict: Mapping[str, Any] | None = None
+    initial_state: Mapping[str, Any] | None = None
+    extra_attrs: tuple[str, ...] = ()
+    user_params: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def massca_mode(self) -> bool:
+        """True when MASSCA's ``execute_method`` replaces the typed strategy."""
+        return self.hooks.execute_method is not None
+
+
+def resolve(value: object, what: str) -> Any:
+    """A callable/object as is, or the object named by a ``"module:attr"`` string."""
+    if not isinstance(value, str):
+        return value
+    module_name, sep, attr = value.partition(":")
+    if not sep or not module_name or not attr:
+        raise ConfigError(f"{what}: expected 'package.module:name', got {value!r}")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        raise ConfigError(f"{what}: cannot import module {module_name!r} ({exc})") from None
+    try:
+        return getattr(module, attr)
+    except AttributeError:
+        raise ConfigError(f"{what}: module {module_name!r} has no {attr!r}") from None
+
+
+def _number(params: dict[str, Any], name: str, default: float, *, integer: bool = False,
+            minimum: float | None = None, positive: bool = False) -> Any:
+    value = params.pop(name, default)
+    if value is None:
+        return None if default is None else default
+    kind = int if integer else (int, float)
+    if isinstance(value, bool) or not isinstance(value, kind):
+        raise ConfigError(f"{name} must be {'an integer' if integer else 'a number'}, "
+                          f"got {value!r}")
+    if not math.isfinite(value) or (positive and value <= 0) or (
+        minimum is not None and value < minimum
+    ):
+        bound = "> 0" if positive else f">= {minimum}"
+        raise ConfigError(f"{name} must be finite and {bound}, got {value!r}")
+    return value
+
+
+def _strategy(params: dict[str, Any]) -> Strategy:
+    value = params.pop("strategy", "balance")
+    options = {k: params.pop(k) for k in ("surplus_priority",) if k in params}
+    if isinstance(value, str) and value in STRATEGIES:
+        try:
+            strategy = STRATEGIES[value](**options)
+        except (TypeError, ValueError) as exc:
+            raise ConfigError(f"strategy {value!r}: bad option(s) {options}: {exc}") from None
+    elif isinstance(value, str) and ":" not in value:
+        raise ConfigError(f"strategy: unknown name {value!r}; known: {sorted(STRATEGIES)} "
+                          "or 'package.module:Class'")
+    else:
+        strategy = resolve(value, "strategy")
+        if isinstance(strategy, type):
+            strategy = strategy(**options)
+    if not isinstance(strategy, Strategy):
+        raise ConfigError(f"strategy {value!r} lacks aggregate/decide/split/name")
+    if getattr(strategy, "surplus_priority", "consume") not in ("consume", "curtail"):
+        raise ConfigError(f"surplus_priority must be 'consume' or 'curtail', "
+                          f"got {strategy.surplus_priority!r}")  # type: ignore[attr-defined]
+    return strategy
+
+
+def _hooks(params: dict[str, Any]) -> Hooks:
+    for alias, name in ALIASES.items():
+        if alias in params:
+            if name in params:
+                raise ConfigError(f"give either {alias!r} or {name!r}, not both")
+            params[name] = params.pop(alias)
+    found = {}
+    for name in HOOK_NAMES:
+        value = params.pop(name, None)
+        if value is None:
+            continue
+        hook = resolve(value, name)
+        if not callable(hook):
+            raise ConfigError(f"{name} must be callable or 'module:function', got {value!r}")
+        found[name] = hook
+    return Hooks(**found)
+
+
+def _extra_attrs(meta: object) -> tuple[str, ...]:
+    if meta is None:
+        return ()
+    try:
+        attrs = meta["models"]["MosaikAgents"]["attrs"]  # type: ignore[index]
+    except (KeyError, TypeError):
+        raise ConfigError("META must look like MASSCA's: "
+                          "{'models': {'MosaikAgents': {'attrs': [...]}}}") from None
+    if not all(isinstance(a, str) for a in attrs):
+        raise ConfigError(f"META attrs must be strings, got {attrs!r}")
+    return tuple(attrs)
+
+
+def parse_config(raw: Mapping[str, Any]) -> MasConfig:
+    """Validate the keyword arguments of ``world.start("MAS", ...)``."""
+    params = dict(raw)
+    hooks = _hooks(params)
+    host = params.pop("host", "127.0.0.1")
+    if not isinstance(host, str) or not host:
+        raise ConfigError(f"host must be a non-empty string, got {host!r}")
+    port = _number(params, "port", 0, integer=True, minimum=0)
+    if port > 65535:
+        raise ConfigError(f"port must be <= 65535, got {port!r}")
+    verbose = _number(params, "verbose", 0, integer=True, minimum=0)
+    performance = params.pop("performance", True)
+    if not isinstance(performance, bool):
+        raise ConfigError(f"performance must be True or False, got {performance!r}")
+    state_dict = params.pop("state_dict", None)
+    initial_state = params.pop("initial_state", None)
+    for name, value in (("state_dict", state_dict), ("initial_state", initial_state)):
+        if value is not None and not isinstance(value, Mapping):
+            raise ConfigError(f"{name} must be a dict, got {value!r}")
+    if "convegence_max_steps" in params and "max_iterations" not in params:
+        params["max_iterations"] = params.pop("convegence_max_steps")  # MASSCA's spelling
+    if params.pop("convergence_steps", None) is not None:
+        logger.warning("convergence_steps (MASSCA's round counter) is replaced by a tolerance "
+                       "on setpoint changes: set 'tolerance' (MW) and 'max_iterations'")
+    config = MasConfig(
+        step_size=_number(params, "step_size", None, integer=True, positive=True),
+        strategy=_strategy(params),
+        timeout=_number(params, "timeout", 30.0, positive=True),
+        tolerance=_number(params, "tolerance", 1e-6, positive=True),
+        max_iterations=_number(params, "max_iterations", 10, integer=True, minimum=1),
+        host=host, port=port, verbose=verbose, performance=performance, hooks=hooks,
+        state_dict=state_dict, initial_state=initial_state,
+        extra_attrs=_extra_attrs(params.pop("META", None)),
+    )
+    if params and not config.massca_mode:
+        raise ConfigError(f"unknown parameter(s) {sorted(params)} (user parameters are only "
+                          "accepted together with MASSCA hooks, which receive them)")
+    return _with_user_params(config, params)
+
+
+def _with_user_params(config: MasConfig, params: dict[str, Any]) -> MasConfig:
+    user = {"verbose": config.verbose, **params}
+    return MasConfig(**{**{f: getattr(config, f) for f in config.__dataclass_fields__},
+                        "user_params": user})

@@ -1,0 +1,177 @@
+"""What an agent computes at each protocol step, for typed strategies or MASSCA hooks.
+
+Agents only move payloads; a :class:`Coordination` gives them meaning. Two ship:
+
+* :class:`StrategyCoordination` wraps a typed :class:`~.strategies.Strategy` and checks
+  its results against the protocol's invariants (targets inside the band, children's
+  targets adding up to the parent's) so a faulty user strategy fails loudly.
+* :class:`MasscaCoordination` calls MASSCA-style hooks (``aggregation_method``,
+  ``execute_method``) with MASSCA's argument names, so existing method files plug in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Protocol
+
+from .errors import StrategyError
+from .flexibility import Target, UnitState, aggregate
+from .strategies.base import Strategy
+
+__all__ = ["CycleInfo", "Coordination", "StrategyCoordination", "MasscaCoordination"]
+
+#: MW tolerance for the invariant checks of strategy results.
+CHECK_TOL = 1e-6
+
+
+@dataclass(slots=True)
+class CycleInfo:
+    """What every agent knows about the running cycle."""
+
+    time: int = 0
+    iteration: int = 0
+    offset: float = 0.0
+    core_state: Any = None
+
+    @property
+    def first_time_step(self) -> bool:
+        """True in the first iteration at a mosaik time (MASSCA's ``first_time_step``)."""
+        return self.iteration == 0
+
+
+class Coordination(Protocol):
+    """The four computations of the protocol."""
+
+    def aggregate(self, eid: str, own: Any, children: Mapping[str, Any], info: CycleInfo) -> Any:
+        """A controller's report to its parent, from its children's reports."""
+        ...
+
+    def decide(self, eid: str, children: Mapping[str, Any], info: CycleInfo) -> dict[str, Any]:
+        """The top's instructions, one per child."""
+        ...
+
+    def split(
+        self, eid: str, instruction: Any, children: Mapping[str, Any], info: CycleInfo
+    ) -> dict[str, Any]:
+        """A controller's instructions, one per child, from its own instruction."""
+        ...
+
+    def execute(self, eid: str, instruction: Any, own: Any, info: CycleInfo) -> Any:
+        """A unit's result (what it will run at) from its instruction."""
+        ...
+
+
+@dataclass(slots=True)
+class StrategyCoordination:
+    """Typed strategies on :class:`UnitState` / :class:`Target`, invariants enforced."""
+
+    strategy: Strategy
+
+    def aggregate(
+        self, eid: str, own: Any, children: Mapping[str, UnitState], info: CycleInfo
+    ) -> UnitState:
+        """Delegate to the strategy and type-check the result."""
+        result = self.strategy.aggregate(list(children.values()))
+        if not isinstance(result, UnitState):
+            raise StrategyError(f"{self.strategy.name}.aggregate returned {result!r} for {eid!r}, "
+                                "expected a UnitState")
+        return result
+
+    def decide(
+        self, eid: str, children: Mapping[str, UnitState], info: CycleInfo
+    ) -> dict[str, Target]:
+        """Decide the system target, then split it among the top-level children."""
+        system = aggregate(children.values())
+        target = self.strategy.decide(system, info.offset)
+        _check_target(target, system, f"{self.strategy.name}.decide at {eid!r}")
+        return self.split(eid, target, children, info)
+
+    def split(
+        self, eid: str, instruction: Target, children: Mapping[str, UnitState], info: CycleInfo
+    ) -> dict[str, Target]:
+        """Split and verify: every child's target in its band, the sum equal to ours."""
+        targets = self.strategy.split(instruction, list(children.values()))
+        where = f"{self.strategy.name}.split at {eid!r}"
+        if len(targets) != len(children):
+            raise StrategyError(f"{where} returned {len(targets)} targets for "
+                                f"{len(children)} children")
+        for (child, state), target in zip(children.items(), targets, strict=True):
+            _check_target(target, state, f"{where} for child {child!r}")
+        for part in ("production", "consumption"):
+            total = sum(getattr(t, part) for t in targets)
+            if abs(total - getattr(instruction, part)) > CHECK_TOL:
+                raise StrategyError(f"{where}: children's {part} targets add up to {total}, "
+                                    f"not to the instruction's {getattr(instruction, part)}")
+        return dict(zip(children, targets, strict=True))
+
+    def execute(self, eid: str, instruction: Target, own: UnitState, info: CycleInfo) -> Target:
+        """A unit runs at its target."""
+        return instruction
+
+
+def _check_target(target: object, band: UnitState, where: str) -> None:
+    if not isinstance(target, Target):
+        raise StrategyError(f"{where} returned {target!r}, expected a Target")
+    for part in ("production", "consumption"):
+        value = getattr(target, part)
+        flex = getattr(band, part)
+        if not flex.min - CHECK_TOL <= value <= flex.max + CHECK_TOL:
+            raise StrategyError(f"{where}: {part} target {value} MW outside the band "
+                                f"[{flex.min}, {flex.max}]")
+
+
+Hook = Callable[..., Any]
+
+
+@dataclass(slots=True)
+class MasscaCoordination:
+    """MASSCA-compatible hooks; ``params`` are passed to every hook as keyword arguments."""
+
+    execute_method: Hook
+    aggregation_method: Hook
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def aggregate(
+        self, eid: str, own: Any, children: Mapping[str, Any], info: CycleInfo
+    ) -> Any:
+        """``aggregation_method(aeid, aid, requested_states, current_state, **params)``."""
+        return self.aggregation_method(eid, eid, requested_states=dict(children),
+                                       current_state=own, **self.params)
+
+    def decide(self, eid: str, children: Mapping[str, Any], info: CycleInfo) -> dict[str, Any]:
+        """``execute_method`` at the top: ``instruction=None``."""
+        return self._execute(eid, None, info.core_state, children, info)
+
+    def split(
+        self, eid: str, instruction: Any, children: Mapping[str, Any], info: CycleInfo
+    ) -> dict[str, Any]:
+        """``execute_method`` at a controller with its own instruction."""
+        own = self.aggregate(eid, None, children, info)
+        return self._execute(eid, instruction, own, children, info)
+
+    def execute(self, eid: str, instruction: Any, own: Any, info: CycleInfo) -> Any:
+        """``execute_method`` at a unit (no requested states); returns its new state."""
+        ok, _instructions, state = self.execute_method(
+            eid, eid, instruction=instruction, current_state=own, requested_states={},
+            current_time=info.time, first_time_step=info.first_time_step, **self.params,
+        )
+        return state if state is not None else instruction
+
+    def _execute(
+        self, eid: str, instruction: Any, own: Any, children: Mapping[str, Any], info: CycleInfo
+    ) -> dict[str, Any]:
+        result = self.execute_method(
+            eid, eid, instruction=instruction, current_state=own,
+            requested_states=dict(children), current_time=info.time,
+            first_time_step=info.first_time_step, **self.params,
+        )
+        if not (isinstance(result, tuple) and len(result) == 3):
+            raise StrategyError(f"execute_method at {eid!r} must return (ok, instructions, "
+                                f"state), got {result!r}")
+        instructions = result[1]
+        if not isinstance(instructions, Mapping) or set(instructions) != set(children):
+            got = sorted(instructions) if isinstance(instructions, Mapping) else instructions
+            raise StrategyError(f"execute_method at {eid!r} must return one instruction per "
+                                f"child {sorted(children)}, got {got!r}")
+        return {child: instructions[child] for child in children}

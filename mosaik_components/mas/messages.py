@@ -1,0 +1,101 @@
+"""The coordination protocol's message types.
+
+One cycle per mosaik step (or per same-time iteration), identified by ``cycle``:
+
+1. ``FlexReport``   child -> parent: the child's (aggregated) flexibility.
+2. ``Instruction``  parent -> child: that child's own target, never anyone else's.
+3. ``UnitDone``     unit -> core: the unit has applied its instruction.
+4. ``AgentFailure`` any -> core: the agent raised; the cycle fails naming it.
+
+Payloads are ``UnitState``/``Target`` for typed strategies or plain dicts for
+MASSCA-style hooks; :func:`register_codec` teaches a mango codec all of them so the
+same messages can cross TCP/MQTT containers (JSON, no pickle).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from mango import json_serializable
+from mango.messages.codecs import Codec
+
+from .flexibility import Flex, Target, UnitState
+
+__all__ = [
+    "FlexReport",
+    "Instruction",
+    "UnitDone",
+    "AgentFailure",
+    "MESSAGE_TYPES",
+    "register_codec",
+]
+
+
+@json_serializable
+@dataclass(slots=True)
+class FlexReport:
+    """A child's flexibility for cycle ``cycle``."""
+
+    cycle: int
+    state: Any
+
+
+@json_serializable
+@dataclass(slots=True)
+class Instruction:
+    """The receiving child's own target for cycle ``cycle``."""
+
+    cycle: int
+    target: Any
+
+
+@json_serializable
+@dataclass(slots=True)
+class UnitDone:
+    """A unit applied its instruction in cycle ``cycle``."""
+
+    cycle: int
+    unit: str
+
+
+@json_serializable
+@dataclass(slots=True)
+class AgentFailure:
+    """Agent ``agent`` raised ``error`` while working on cycle ``cycle``."""
+
+    cycle: int
+    agent: str
+    error: str
+
+
+MESSAGE_TYPES = (FlexReport, Instruction, UnitDone, AgentFailure)
+
+
+def _flex_to(f: Flex) -> list[float]:
+    return [f.current, f.min, f.max]
+
+
+def _state_to(s: UnitState) -> dict[str, list[float]]:
+    return {"p": _flex_to(s.production), "c": _flex_to(s.consumption)}
+
+
+def _state_from(d: dict[str, list[float]]) -> UnitState:
+    return UnitState(Flex(*d["p"]), Flex(*d["c"]))
+
+
+def _target_to(t: Target) -> list[float]:
+    return [t.production, t.consumption]
+
+
+def _target_from(d: list[float]) -> Target:
+    return Target(d[0], d[1])
+
+
+def register_codec(codec: Codec) -> Codec:
+    """Add every protocol type (messages, states, targets) to ``codec`` and return it."""
+    for cls in MESSAGE_TYPES:
+        codec.add_serializer(*cls.__serializer__())
+    codec.add_serializer(UnitState, _state_to, _state_from)
+    codec.add_serializer(Target, _target_to, _target_from)
+    return codec

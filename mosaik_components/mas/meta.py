@@ -1,0 +1,62 @@
+"""The simulator's mosaik META: models, their parameters and attributes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .hierarchy import Role
+from .unit_io import UNIT_INPUTS, UNIT_OUTPUTS
+
+__all__ = ["META", "CORE_EID", "CORE_INPUTS", "MODEL_ROLES", "MODEL_PREFIX"]
+
+#: The core's entity id (MASSCA's name for it).
+CORE_EID = "MosaikAgent"
+
+CORE_INPUTS = ("P_offset[MW]",)
+AGGREGATE_OUTPUTS = (
+    "P[MW]", "production[MW]", "production_min[MW]", "production_max[MW]",
+    "consumption[MW]", "consumption_min[MW]", "consumption_max[MW]",
+)
+CORE_OUTPUTS = ("steptime", "messages", "rejected", "iterations", "converged",
+                "P_exchange[MW]", *AGGREGATE_OUTPUTS)
+CONTROLLER_OUTPUTS = (*AGGREGATE_OUTPUTS, "P_set[MW]")
+UNIT_PARAMS = ["controller", "kind", "current", "min", "max", "P_min[MW]", "P_max[MW]"]
+
+
+def _unique(*groups: tuple[str, ...]) -> list[str]:
+    return list(dict.fromkeys(a for group in groups for a in group))
+
+
+#: Which role an entity of each model declares (None: inferred from the tree).
+MODEL_ROLES: dict[str, Role | None] = {
+    "MosaikAgents": None, "Core": "core", "Controller": "controller", "Unit": "unit",
+}
+MODEL_PREFIX = {"MosaikAgents": "Agent", "Controller": "Controller", "Unit": "Unit"}
+
+META: dict[str, Any] = {
+    "api_version": "3.0",
+    "type": "event-based",
+    "models": {
+        "MosaikAgents": {
+            "public": True,
+            "any_inputs": True,
+            "params": [*UNIT_PARAMS, "initial_state"],
+            "attrs": _unique(UNIT_INPUTS, UNIT_OUTPUTS, CORE_INPUTS, CORE_OUTPUTS),
+        },
+        "Core": {
+            "public": True,
+            "params": [],
+            "attrs": _unique(CORE_INPUTS, CORE_OUTPUTS),
+        },
+        "Controller": {
+            "public": True,
+            "params": ["controller", "initial_state"],
+            "attrs": list(CONTROLLER_OUTPUTS),
+        },
+        "Unit": {
+            "public": True,
+            "params": UNIT_PARAMS,
+            "attrs": _unique(UNIT_INPUTS, UNIT_OUTPUTS),
+        },
+    },
+}
