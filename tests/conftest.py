@@ -1,0 +1,43 @@
+"""Shared fixtures: mosaik worlds whose simulator instances the tests can inspect."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import mosaik
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+SIM_CONFIG = {
+    "MAS": {"python": "mosaik_components.mas:MosaikAgents"},
+    "Units": {"python": "tests.simulators.units:Units"},
+    "Collector": {"python": "tests.simulators.collector:Collector"},
+}
+
+
+def sim_instance(factory):
+    """The in-process simulator object behind a ``world.start(...)`` result."""
+    return factory._async_model_factory._proxy.sim
+
+
+@pytest.fixture
+def world() -> Iterator[mosaik.World]:
+    w = mosaik.World(SIM_CONFIG)
+    yield w
+    if not w.loop.is_closed():
+        w.shutdown()
+
+
+@pytest.fixture
+def no_task_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """Fail if asyncio reports destroyed pending tasks or unretrieved exceptions."""
+    caplog.set_level(logging.ERROR, logger="asyncio")
+    yield
+    bad = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
+    assert not bad, bad

@@ -1,0 +1,55 @@
+import pytest
+
+from mosaik_components.mas.config import parse_config, resolve
+from mosaik_components.mas.errors import ConfigError
+from mosaik_components.mas.strategies.balance import BalanceStrategy
+
+
+def test_defaults_are_safe():
+    config = parse_config({})
+    assert config.host == "127.0.0.1" and config.port == 0
+    assert isinstance(config.strategy, BalanceStrategy)
+    assert not config.massca_mode
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"timeout": 0}, "timeout must be finite and > 0, got 0"),
+        ({"timeout": "5"}, "timeout must be a number, got '5'"),
+        ({"tolerance": -1.0}, "tolerance must be finite and > 0, got -1.0"),
+        ({"max_iterations": 0}, "max_iterations must be finite and >= 1, got 0"),
+        ({"max_iterations": 2.5}, "max_iterations must be an integer, got 2.5"),
+        ({"port": 70000}, "port must be <= 65535, got 70000"),
+        ({"port": True}, "port must be an integer, got True"),
+        ({"host": ""}, "host must be a non-empty string"),
+        ({"performance": "yes"}, "performance must be True or False, got 'yes'"),
+        ({"strategy": "nope"}, "strategy: unknown name 'nope'"),
+        ({"strategy": "json:nothing"}, "strategy: module 'json' has no 'nothing'"),
+        ({"strategy": "no_such_module_x:Y"}, "cannot import module 'no_such_module_x'"),
+        ({"strategy": "json:dumps"}, "lacks aggregate/decide/split/name"),
+        ({"surplus_priority": "maybe"}, "surplus_priority must be 'consume' or 'curtail'"),
+        ({"bogus": 1}, r"unknown parameter\(s\) \['bogus'\]"),
+        ({"execute_method": 3}, "execute_method must be callable"),
+        ({"input_method": "os.path"}, "expected 'package.module:name'"),
+        ({"states_agg_method": len, "aggregation_method": len}, "either 'states_agg_method'"),
+        ({"META": {"models": {}}}, "META must look like MASSCA's"),
+        ({"state_dict": [1]}, "state_dict must be a dict"),
+        ({"step_size": 0}, "step_size must be finite and > 0, got 0"),
+    ],
+)
+def test_bad_parameters_name_field_and_value(params, message):
+    with pytest.raises(ConfigError, match=message):
+        parse_config(params)
+
+
+def test_massca_mode_passes_user_parameters_and_maps_legacy_names():
+    config = parse_config({"execute_method": "json:dumps", "between-cells": "default",
+                           "convegence_max_steps": 4, "verbose": 1})
+    assert config.massca_mode
+    assert config.max_iterations == 4
+    assert config.user_params == {"verbose": 1, "between-cells": "default"}
+
+
+def test_resolve_passes_objects_through():
+    assert resolve(len, "x") is len
