@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 from collections.abc import Iterator
@@ -39,5 +40,6 @@ def no_task_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Fail if asyncio reports destroyed pending tasks or unretrieved exceptions."""
     caplog.set_level(logging.ERROR, logger="asyncio")
     yield
+    gc.collect()
     bad = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
     assert not bad, bad
