@@ -1,0 +1,68 @@
+"""A failing or silent agent never hangs the simulation: it fails naming the agent."""
+
+import time
+
+import pytest
+
+from mosaik_components.mas import AgentFailedError, CycleTimeoutError, StateError
+from tests.conftest import sim_instance
+from tests.integration.helpers import build_two_cells
+
+
+def add_unit(world, system, controller: str, power: float = 1.0):
+    unit = system.units.Unit(profile=[power])
+    agent = system.mas.MosaikAgents(controller=controller, kind="producer")
+    world.connect(unit, agent, "current")
+
+
+def test_core_whose_strategy_raises_fails_the_step_naming_it(world):
+    """ExplodingSplit raises at any agent with three children: here the core."""
+    system = build_two_cells(
+        world, weak=False, depth=2,
+        mas_params={"strategy": "tests.simulators.faulty:ExplodingSplit"},
+    )
+    third_cell = system.mas.MosaikAgents.create(1, controller=None)[0]
+    add_unit(world, system, third_cell.eid)
+    with pytest.raises(AgentFailedError,
+                       match="agent 'MosaikAgent' failed in cycle 0: ZeroDivisionError: boom"):
+        world.run(until=900)
+
+
+def test_controller_whose_strategy_raises_is_named(world):
+    """Cell 0 (Agent_0, depth 1) gets a third unit, so its split raises."""
+    system = build_two_cells(
+        world, weak=False, depth=1,
+        mas_params={"strategy": "tests.simulators.faulty:ExplodingSplit"},
+    )
+    add_unit(world, system, "Agent_0")
+    with pytest.raises(AgentFailedError, match="agent 'Agent_0' failed in cycle 0: "
+                                               "ZeroDivisionError: boom"):
+        world.run(until=900)
+
+
+def test_silent_agent_times_out_naming_it(world):
+    world.sim_config["SilentMAS"] = {"python": "tests.simulators.faulty:SilentMAS"}
+    build_two_cells(world, weak=False, mas_sim="SilentMAS",
+                    mas_params={"timeout": 0.3, "silent": "Agent_4"})
+    started = time.perf_counter()
+    with pytest.raises(CycleTimeoutError, match=r"cycle 0 \(time 0\) did not finish within "
+                                                r"0.3 s; silent agents: Agent_4$"):
+        world.run(until=900)
+    assert time.perf_counter() - started < 10
+
+
+def test_silent_controller_is_named(world):
+    world.sim_config["SilentMAS"] = {"python": "tests.simulators.faulty:SilentMAS"}
+    build_two_cells(world, weak=False, mas_sim="SilentMAS",
+                    mas_params={"timeout": 0.3, "silent": "Agent_1"})
+    with pytest.raises(CycleTimeoutError, match="silent agents: Agent_1$"):
+        world.run(until=900)
+
+
+def test_non_finite_input_names_entity_attribute_and_source(world):
+    system = build_two_cells(world, weak=False)
+    sim = sim_instance(system.units)
+    sim.units[system.sims["pv0"].eid]["profile"] = [float("nan")]
+    with pytest.raises(StateError, match=r"entity 'Agent_\d+': input 'current' from "
+                                         r"'Units-0.U0' must be a finite number, got nan"):
+        world.run(until=900)
