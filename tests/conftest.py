@@ -38,6 +38,7 @@ def world() -> Iterator[mosaik.World]:
 @pytest.fixture
 def no_task_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     """Fail if asyncio reports destroyed pending tasks or unretrieved exceptions."""
+    gc.collect()  # garbage of earlier tests (e.g. mosaik's tasks of a failed run) goes first
     caplog.set_level(logging.ERROR, logger="asyncio")
     yield
     gc.collect()

@@ -2,11 +2,15 @@
 
 * :class:`UnitAgent` holds one unit's state; on :meth:`UnitAgent.begin` it reports to
   its parent, on its :class:`~.messages.Instruction` it computes its result and tells
-  the core it is done.
+  its container's runtime it is done (a local call: the runtime that hosts the units
+  counts them, so completion costs no message per unit).
 * :class:`ControllerAgent` waits for all its children's reports, aggregates, reports
   up; on its instruction it splits it among its children, each getting only its own.
 * :class:`CoreAgent` is the top: it decides when all its children reported, counts
   the units that are done and resolves the cycle, or fails it naming the agent.
+
+Agents are registered under mango's own ids (``agent0``, ...); ``eid`` is the mosaik
+entity id, and every agent maps its children's mango ids to their entity ids.
 
 A handler that raises reports an :class:`~.messages.AgentFailure` to the core, so a
 cycle never waits for an agent that has already failed. Messages from agents that
@@ -25,7 +29,7 @@ from mango import Agent, AgentAddress
 
 from .coordination import Coordination, CycleInfo
 from .errors import AgentFailedError
-from .messages import AgentFailure, FlexReport, Instruction, UnitDone
+from .messages import AgentFailure, FlexReport, Instruction
 from .transport import MessageStats, post
 
 __all__ = ["TreeAgent", "UnitAgent", "ControllerAgent", "CoreAgent"]
@@ -47,6 +51,7 @@ class TreeAgent(Agent):
         self.parent: AgentAddress | None = None
         self.core: AgentAddress | None = None
         self.children: dict[str, AgentAddress] = {}
+        self.child_eid: dict[str, str] = {}
         self.cycle = -1
         #: Last cycle in which this agent sent its report, received its instruction,
         #: and passed instructions on to its children (read by the timeout diagnosis).
@@ -57,10 +62,11 @@ class TreeAgent(Agent):
     def connect(
         self, parent: AgentAddress | None, core: AgentAddress, children: dict[str, AgentAddress]
     ) -> None:
-        """Set the tree links (called once the hierarchy is validated)."""
+        """Set the tree links (called once the hierarchy is validated); keys are eids."""
         self.parent = parent
         self.core = core
         self.children = children
+        self.child_eid = {address.aid: eid for eid, address in children.items()}
 
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Dispatch one protocol message; any exception becomes an AgentFailure."""
@@ -101,13 +107,14 @@ class _Aggregating(TreeAgent):
     def on_message(self, content: Any, meta: dict[str, Any]) -> None:
         sender = meta.get("sender_id")
         if type(content) is FlexReport:
-            if sender not in self.children:
+            child = self.child_eid.get(sender)  # type: ignore[arg-type]
+            if child is None:
                 self.reject(content, meta)
             elif content.cycle >= self.cycle:
                 if content.cycle > self.cycle:
                     self.cycle = content.cycle
                     self.reports = {}
-                self.reports[sender] = content.state
+                self.reports[child] = content.state
                 if len(self.reports) == len(self.children):
                     ordered = {child: self.reports[child] for child in self.children}
                     self.reports = ordered
@@ -138,6 +145,7 @@ class UnitAgent(TreeAgent):
         self.state: Any = None
         self.result: Any = None
         self.done = -1
+        self.finished: Callable[[UnitAgent], None] = lambda unit: None
 
     def begin(self, cycle: int, state: Any) -> None:
         """Start ``cycle`` with the unit's current ``state`` (from mosaik's inputs)."""
@@ -156,7 +164,7 @@ class UnitAgent(TreeAgent):
         self.instructed = self.cycle
         self.result = self.coordination.execute(self.eid, content.target, self.state, self.info)
         self.done = self.cycle
-        post(self, UnitDone(self.cycle, self.eid), self.core, self.stats)
+        self.finished(self)
 
 
 class ControllerAgent(_Aggregating):
@@ -186,6 +194,7 @@ class CoreAgent(_Aggregating):
         self, eid: str, coordination: Coordination, info: CycleInfo, stats: MessageStats,
         members: set[str],
     ) -> None:
+        """``members``: the mango ids of every agent of the tree."""
         super().__init__(eid, coordination, info, stats)
         self.members = members
         self.instructions: dict[str, Any] = {}
@@ -211,13 +220,15 @@ class CoreAgent(_Aggregating):
         self.instructions = self.coordination.decide(self.eid, reports, self.info)
         self.instruct(self.instructions)
 
-    def on_other(self, content: Any, meta: dict[str, Any], sender: str | None) -> None:
-        kind = type(content)
-        if kind is UnitDone and sender in self._pending and content.cycle == self.cycle:
-            self._pending.discard(sender)
+    def unit_done(self, unit: UnitAgent) -> None:
+        """Count a unit that applied its instruction in the current cycle."""
+        if unit.done == self.cycle:
+            self._pending.discard(unit.eid)
             if not self._pending:
                 self._resolve(None)
-        elif kind is AgentFailure and sender in self.members:
+
+    def on_other(self, content: Any, meta: dict[str, Any], sender: str | None) -> None:
+        if type(content) is AgentFailure and sender in self.members:
             if content.cycle == self.cycle:
                 self._resolve(AgentFailedError(
                     f"agent {content.agent!r} failed in cycle {content.cycle}: {content.error}"
@@ -229,10 +240,6 @@ class CoreAgent(_Aggregating):
         """The core itself failed: fail the cycle directly."""
         self._resolve(AgentFailedError(f"agent {self.eid!r} failed in cycle {self.cycle}: "
                                        f"{type(exc).__name__}: {exc}"))
-
-    def pending_units(self) -> set[str]:
-        """Units that have not reported done in the current cycle."""
-        return set(self._pending)
 
     def _resolve(self, error: BaseException | None) -> None:
         future = self._future

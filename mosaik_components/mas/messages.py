@@ -4,8 +4,9 @@ One cycle per mosaik step (or per same-time iteration), identified by ``cycle``:
 
 1. ``FlexReport``   child -> parent: the child's (aggregated) flexibility.
 2. ``Instruction``  parent -> child: that child's own target, never anyone else's.
-3. ``UnitDone``     unit -> core: the unit has applied its instruction.
-4. ``AgentFailure`` any -> core: the agent raised; the cycle fails naming it.
+3. ``AgentFailure`` any -> core: the agent raised; the cycle fails naming it.
+
+A unit's completion is counted by the runtime of the container that hosts it.
 
 Payloads are ``UnitState``/``Target`` for typed strategies or plain dicts for
 MASSCA-style hooks; :func:`register_codec` teaches a mango codec all of them so the
@@ -25,7 +26,6 @@ from .flexibility import Flex, Target, UnitState
 __all__ = [
     "FlexReport",
     "Instruction",
-    "UnitDone",
     "AgentFailure",
     "MESSAGE_TYPES",
     "register_codec",
@@ -52,15 +52,6 @@ class Instruction:
 
 @json_serializable
 @dataclass(slots=True)
-class UnitDone:
-    """A unit applied its instruction in cycle ``cycle``."""
-
-    cycle: int
-    unit: str
-
-
-@json_serializable
-@dataclass(slots=True)
 class AgentFailure:
     """Agent ``agent`` raised ``error`` while working on cycle ``cycle``."""
 
@@ -69,7 +60,7 @@ class AgentFailure:
     error: str
 
 
-MESSAGE_TYPES = (FlexReport, Instruction, UnitDone, AgentFailure)
+MESSAGE_TYPES = (FlexReport, Instruction, AgentFailure)
 
 
 def _flex_to(f: Flex) -> list[float]:

@@ -22,7 +22,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from mango import AgentAddress
 from mango.container.core import Container
 
 from .agents import ControllerAgent, CoreAgent, TreeAgent, UnitAgent
@@ -79,7 +78,7 @@ class MasRuntime:
         """Create and register one agent per node of the validated ``tree``."""
         assert self.container is not None, "start() first"
         self.tree = tree
-        members = set(tree.nodes)
+        members: set[str] = set()
         for eid, node in tree.nodes.items():
             agent: TreeAgent
             if node.role == "core":
@@ -90,16 +89,18 @@ class MasRuntime:
             else:
                 agent = UnitAgent(eid, self.coordination, self.info, self.stats)
                 self.units.append(agent)
-            self.container.register(agent, suggested_aid=eid)
-            if agent.aid != eid:
-                raise RuntimeError(f"mango refused the agent id {eid!r} (got {agent.aid!r})")
+            self.container.register(agent)  # mango's own ids: O(1) per agent
+            members.add(agent.aid)
             self.agents[eid] = agent
-        addr = self.container.addr
-        core = AgentAddress(addr, tree.root)
+        assert self.core is not None, "the tree has no core"
+        for unit in self.units:
+            unit.finished = self.core.unit_done
+        agents = self.agents
+        core = agents[tree.root].addr
         for eid, node in tree.nodes.items():
-            parent = AgentAddress(addr, node.parent) if node.parent is not None else None
-            children = {child: AgentAddress(addr, child) for child in node.children}
-            self.agents[eid].connect(parent, core, children)
+            parent = agents[node.parent].addr if node.parent is not None else None
+            children = {child: agents[child].addr for child in node.children}
+            agents[eid].connect(parent, core, children)
 
     async def run_cycle(self, begin: Callable[[UnitAgent], Any]) -> CycleReport:
         """Run one cycle; ``begin(unit)`` gives each unit's state for it."""

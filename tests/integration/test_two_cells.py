@@ -43,8 +43,8 @@ def test_same_time_iteration_balances_and_converges(world, no_task_leaks):
     # iteration 1 applies the setpoints, iteration 2 sees them in place and stops
     assert collector.last(core, "iterations") == {0: 2, 900: 2}
     assert collector.last(core, "converged") == {0: True, 900: True}
-    # per cycle: 4 reports + 4 controller reports + 8 instructions + 4 done = 20 messages
-    assert collector.last(core, "messages") == {0: 40, 900: 40}
+    # per cycle: 4 unit + 4 controller reports, 8 instructions; two cycles per time
+    assert collector.last(core, "messages") == {0: 32, 900: 32}
     assert all(t > 0 for t in collector.last(core, "steptime").values())
     signed = {"pv0": 1, "pv1": 1, "load0": -1, "load1": -1}
     for name, agent in system.agents.items():
@@ -61,5 +61,5 @@ def test_without_iteration_the_setpoints_are_emitted_once_per_step(world):
         assert [t for t, _ in data] == [0, 900]
     scale = collector.last(system.agents["pv0"].full_id, "scale_factor")
     assert scale == pytest.approx({0: 4.2 - 6.0, 900: 3.5 - 1.0})
-    # depth 3: 2 more controllers than depth 2 -> 2 more reports and 2 more instructions
-    assert collector.last(system.core.full_id, "messages") == {0: 24, 900: 24}
+    # depth 3: 4 units + 6 controllers, each reports once and gets one instruction
+    assert collector.last(system.core.full_id, "messages") == {0: 20, 900: 20}

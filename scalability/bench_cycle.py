@@ -1,0 +1,122 @@
+"""Benchmark: coordination-cycle time and peak memory against the number of agents.
+
+No grid, no mosaik scheduler: the MAS runtime (real mango container, real messages,
+balance strategy) is driven directly, cells x depth like MASSCA's sweep (28 units per
+cell, ``depth`` controllers in a chain between the core and each cell's units). Each
+size runs in its own process so its peak RSS is its own. Prints a table and writes
+a CSV::
+
+    python scalability/bench_cycle.py --cells 5 50 517 --depth 1 10 --cycles 20 \
+        --out results/bench_cycle.csv
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import csv
+import json
+import random
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+UNITS_PER_CELL = 28
+
+
+def build(cells: int, depth: int, seed: int):
+    """The tree and one random state per unit (seeded)."""
+    from mosaik_components.mas.flexibility import Flex, UnitState
+    from mosaik_components.mas.hierarchy import build_tree
+
+    rng = random.Random(seed)
+    parents: dict[str, str | None] = {"core": None}
+    states = {}
+    for c in range(cells):
+        parent = None
+        for d in range(depth):
+            eid = f"c{c}_{d}"
+            parents[eid] = parent
+            parent = eid
+        for u in range(UNITS_PER_CELL):
+            eid = f"u{c}_{u}"
+            parents[eid] = parent
+            if u % 3 == 0:  # a curtailable producer
+                cur = rng.uniform(0, 2)
+                states[eid] = UnitState(production=Flex(cur, 0.0, cur))
+            else:  # a flexible load
+                cur = rng.uniform(0.2, 1)
+                states[eid] = UnitState(consumption=Flex(cur, 0.5 * cur, 1.5 * cur))
+    return build_tree(parents, {"core": "core"}), states
+
+
+async def run(cells: int, depth: int, cycles: int, seed: int) -> dict:
+    from mosaik_components.mas.coordination import StrategyCoordination
+    from mosaik_components.mas.runtime import MasRuntime
+    from mosaik_components.mas.strategies import BalanceStrategy
+
+    tree, states = build(cells, depth, seed)
+    runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=600)
+    await runtime.start()
+    t0 = time.perf_counter()
+    runtime.build(tree)
+    setup = time.perf_counter() - t0
+    times, messages = [], 0
+    for _ in range(cycles + 1):
+        report = await runtime.run_cycle(lambda unit: states[unit.eid])
+        times.append(report.seconds)
+        messages = report.messages
+    runtime.close()
+    await asyncio.sleep(0)
+    times = times[1:]  # the first cycle warms caches up
+    return {
+        "cells": cells, "depth": depth, "agents": len(tree.nodes),
+        "units": len(runtime.units), "messages_per_cycle": messages,
+        "cycle_ms_median": 1000 * statistics.median(times),
+        "cycle_ms_min": 1000 * min(times), "cycle_ms_max": 1000 * max(times),
+        "setup_s": setup,
+        "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cells", type=int, nargs="+", default=[5, 50, 517])
+    parser.add_argument("--depth", type=int, nargs="+", default=[1, 10])
+    parser.add_argument("--cycles", type=int, default=20)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--out", type=Path, default=Path("results/bench_cycle.csv"))
+    parser.add_argument("--one", nargs=2, type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.one:
+        result = asyncio.run(run(args.one[0], args.one[1], args.cycles, args.seed))
+        print(json.dumps(result))
+        return
+    rows = []
+    for depth in args.depth:
+        for cells in args.cells:
+            out = subprocess.run(
+                [sys.executable, __file__, "--one", str(cells), str(depth),
+                 "--cycles", str(args.cycles), "--seed", str(args.seed)],
+                check=True, capture_output=True, text=True,
+            )
+            row = json.loads(out.stdout.strip().splitlines()[-1])
+            rows.append(row)
+            print(f"cells={row['cells']:4d} depth={row['depth']:2d} agents={row['agents']:6d} "
+                  f"cycle={row['cycle_ms_median']:8.1f} ms (min {row['cycle_ms_min']:.1f}, "
+                  f"max {row['cycle_ms_max']:.1f}) msgs={row['messages_per_cycle']:6d} "
+                  f"rss={row['peak_rss_mib']:7.1f} MiB setup={row['setup_s']:.2f} s",
+                  flush=True)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    with args.out.open("w", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=list(rows[0]))
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"wrote {args.out}")
+
+
+if __name__ == "__main__":
+    main()
