@@ -332,10 +332,14 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         if children and all(s is not None for s in children):
             total = sum(children, UnitState())  # type: ignore[arg-type]
             values.update(_state_attrs(total))
+            offset = self.runtime.info.offset  # type: ignore[union-attr]
             targets = [_as_target(t) for t in core.instructions.values()]
             if all(t is not None for t in targets):
                 planned = sum(t.consumption - t.production for t in targets)  # type: ignore
-                values["P_exchange[MW]"] = planned + self.runtime.info.offset  # type: ignore
+                values["P_exchange[MW]"] = planned + offset
+            bases = [_as_state(self.entities[u.eid].base) for u in self.runtime.units]  # type: ignore
+            if all(b is not None for b in bases):
+                values["P_uncontrolled[MW]"] = offset - sum(b.net for b in bases)  # type: ignore
         return {a: values[a] for a in attrs if a in values}
 
 
