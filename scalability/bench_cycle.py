@@ -27,7 +27,7 @@ from pathlib import Path
 UNITS_PER_CELL = 28
 
 
-def build(cells: int, depth: int, seed: int):
+def build(cells: int, depth: int, seed: int) -> tuple:
     """The tree and one random state per unit (seeded)."""
     from mosaik_components.mas.flexibility import Flex, UnitState
     from mosaik_components.mas.hierarchy import build_tree

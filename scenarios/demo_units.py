@@ -35,8 +35,9 @@ def profile_value(shape: str, peak: float, seconds: int, rng: random.Random) -> 
         sun = max(0.0, math.sin(math.pi * (hour - 6) / 12)) if 6 <= hour <= 18 else 0.0
         return peak * sun * rng.uniform(0.7, 1.0)
     if shape == "load":
-        base = 0.4 + 0.35 * math.exp(-((hour - 8) ** 2) / 4) + 0.6 * math.exp(-((hour - 19) ** 2) / 6)
-        return peak * base * rng.uniform(0.95, 1.05)
+        morning = 0.35 * math.exp(-((hour - 8) ** 2) / 4)
+        evening = 0.6 * math.exp(-((hour - 19) ** 2) / 6)
+        return peak * (0.4 + morning + evening) * rng.uniform(0.95, 1.05)
     raise ValueError(f"shape must be 'pv' or 'load', got {shape!r}")
 
 

@@ -105,6 +105,7 @@ class _Aggregating(TreeAgent):
         self.target: Any = None
 
     def on_message(self, content: Any, meta: dict[str, Any]) -> None:
+        """Collect a child's report; hand any other message to :meth:`on_other`."""
         sender = meta.get("sender_id")
         if type(content) is FlexReport:
             child = self.child_eid.get(sender)  # type: ignore[arg-type]
@@ -123,12 +124,15 @@ class _Aggregating(TreeAgent):
             self.on_other(content, meta, sender)
 
     def all_reported(self, reports: dict[str, Any]) -> None:
+        """Every child reported in this cycle (``reports`` in child order)."""
         raise NotImplementedError
 
     def on_other(self, content: Any, meta: dict[str, Any], sender: str | None) -> None:
+        """A message that is not a report."""
         raise NotImplementedError
 
     def instruct(self, instructions: dict[str, Any]) -> None:
+        """Send every child its own instruction."""
         cycle = self.cycle
         for child, address in self.children.items():
             post(self, Instruction(cycle, instructions[child]), address, self.stats)
@@ -156,6 +160,7 @@ class UnitAgent(TreeAgent):
         post(self, FlexReport(cycle, state), self.parent, self.stats)
 
     def on_message(self, content: Any, meta: dict[str, Any]) -> None:
+        """Apply the instruction from the parent, then tell the runtime."""
         if type(content) is not Instruction or meta.get("sender_id") != self.parent.aid:
             self.reject(content, meta)
             return
@@ -171,12 +176,14 @@ class ControllerAgent(_Aggregating):
     """An intermediate controller (cell controller or a level below it)."""
 
     def all_reported(self, reports: dict[str, Any]) -> None:
+        """Aggregate and report to the parent."""
         assert self.parent is not None
         self.state = self.coordination.aggregate(self.eid, self.state, reports, self.info)
         self.reported = self.cycle
         post(self, FlexReport(self.cycle, self.state), self.parent, self.stats)
 
     def on_other(self, content: Any, meta: dict[str, Any], sender: str | None) -> None:
+        """Split the parent's instruction among the children."""
         if type(content) is not Instruction or sender != self.parent.aid:
             self.reject(content, meta)
             return
@@ -215,6 +222,7 @@ class CoreAgent(_Aggregating):
         return self._future
 
     def all_reported(self, reports: dict[str, Any]) -> None:
+        """Decide for the whole system and instruct the children."""
         self.reported = self.cycle
         self.instructed = self.cycle
         self.instructions = self.coordination.decide(self.eid, reports, self.info)
@@ -228,6 +236,7 @@ class CoreAgent(_Aggregating):
                 self._resolve(None)
 
     def on_other(self, content: Any, meta: dict[str, Any], sender: str | None) -> None:
+        """Fail the cycle on an agent's failure report; reject anything else."""
         if type(content) is AgentFailure and sender in self.members:
             if content.cycle == self.cycle:
                 self._resolve(AgentFailedError(

@@ -82,7 +82,7 @@ class UnitState:
         return UnitState(self.production + other.production, self.consumption + other.consumption)
 
     def to_massca(self) -> dict[str, dict[str, float]]:
-        """The MASSCA state dict: ``{'production': {'min','max','current'}, 'consumption': ...}``."""
+        """MASSCA's state dict: ``{'production': {min, max, current}, 'consumption': ...}``."""
         return {
             "production": {
                 "min": self.production.min,

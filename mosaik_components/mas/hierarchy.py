@@ -81,18 +81,21 @@ def build_tree(
         elif parent == eid:
             raise HierarchyError(f"entity {eid!r} names itself as its controller")
         nodes[eid] = Node(eid, parent, declared.get(eid))
-    for eid, node in nodes.items():
-        if node.parent is not None:
-            parent_node = nodes[node.parent]
-            if parent_node.declared == "unit":
-                raise HierarchyError(
-                    f"entity {eid!r}: its controller {node.parent!r} is a unit; units cannot "
-                    "have children"
-                )
-            parent_node.children.append(eid)
+    _link_children(nodes)
     _check_acyclic(nodes)
     order = _breadth_first(nodes, root)
     return Tree(nodes, root, list(reversed(order)))
+
+
+def _link_children(nodes: dict[str, Node]) -> None:
+    for eid, node in nodes.items():
+        if node.parent is None:
+            continue
+        parent_node = nodes[node.parent]
+        if parent_node.declared == "unit":
+            raise HierarchyError(f"entity {eid!r}: its controller {node.parent!r} is a unit; "
+                                 "units cannot have children")
+        parent_node.children.append(eid)
 
 
 def _check_acyclic(nodes: dict[str, Node]) -> None:

@@ -28,7 +28,7 @@ from .errors import ConfigError, HierarchyError, StateError
 from .flexibility import Target, UnitState
 from .hierarchy import Role, build_tree
 from .massca_compat import sum_states
-from .meta import CORE_EID, CORE_INPUTS, META, MODEL_ROLES, MODEL_PREFIX
+from .meta import CORE_EID, CORE_INPUTS, META, MODEL_PREFIX, MODEL_ROLES
 from .runtime import MasRuntime
 from .unit_io import KINDS, Kind, unit_outputs, unit_state
 
@@ -265,8 +265,11 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         return copy.deepcopy(start) if start is not None else None
 
     def _check_convergence(self) -> None:
-        """Converged: setpoints moved <= tolerance since the last iteration (or, in the
-        first iteration at a time, the units already run at them)."""
+        """Decide whether setpoints still move and whether to emit them again.
+
+        Converged: setpoints moved <= tolerance since the last iteration (or, in the
+        first iteration at a time, the units already run at them).
+        """
         change = 0.0
         for agent in self.runtime.units:  # type: ignore[union-attr]
             entity = self.entities[agent.eid]

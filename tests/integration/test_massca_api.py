@@ -9,7 +9,6 @@ The top's execute_method curtails production to the consumption: factor 3/6.
 import pytest
 
 from mosaik_components.mas import ConfigError, HierarchyError
-
 from tests.conftest import sim_instance
 
 METHODS = "tests.simulators.massca_methods"

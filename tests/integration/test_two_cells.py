@@ -56,7 +56,7 @@ def test_without_iteration_the_setpoints_are_emitted_once_per_step(world):
     system = build_two_cells(world, weak=False, depth=3)
     world.run(until=1800)
     collector = sim_instance(system.collector)
-    for name, expected in EXPECTED.items():
+    for name in EXPECTED:
         data = collector.data[system.agents[name].full_id]["P_set[MW]"]
         assert [t for t, _ in data] == [0, 900]
     scale = collector.last(system.agents["pv0"].full_id, "scale_factor")
