@@ -30,7 +30,7 @@ from .hierarchy import Role, build_tree
 from .massca_compat import sum_states
 from .meta import CORE_EID, CORE_INPUTS, META, MODEL_PREFIX, MODEL_ROLES
 from .runtime import MasRuntime
-from .unit_io import KINDS, Kind, unit_outputs, unit_state
+from .unit_io import KINDS, STATIC_PARAMS, Kind, unit_outputs, unit_state
 
 __all__ = ["MosaikAgents"]
 
@@ -47,6 +47,8 @@ class Entity:
     declared: Role | None
     kind: Kind = "producer"
     params: dict[str, Any] = field(default_factory=dict)
+    static: dict[str, float] = field(default_factory=dict)
+    role: Role | None = None
     values: dict[str, Any] = field(default_factory=dict)
     raw: dict[str, Any] = field(default_factory=dict)
     state: Any = None
@@ -109,12 +111,19 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         kind = params.get("kind", "producer")
         if kind not in KINDS:
             raise ConfigError(f"model {model}: kind must be one of {KINDS}, got {kind!r}")
+        static = {k: v for k, v in params.items() if k in STATIC_PARAMS}
+        for name, value in static.items():
+            if isinstance(value, bool) or not isinstance(value, int | float) or (
+                not math.isfinite(value)
+            ):
+                raise ConfigError(f"model {model}: parameter {name!r} must be a finite number, "
+                                  f"got {value!r}")
         created = []
         for _ in range(num):
             eid = self._new_eid(model, declared)
             self.entities[eid] = Entity(eid, model, parent, declared, kind,
                                         {k: v for k, v in params.items()
-                                         if k not in ("controller", "kind")})
+                                         if k not in ("controller", "kind")}, dict(static))
             created.append({"eid": eid, "type": model})
         return created
 
@@ -124,6 +133,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         tree = build_tree({e: x.parent for e, x in self.entities.items()},
                           {e: x.declared for e, x in self.entities.items()})
         for eid, node in tree.nodes.items():
+            self.entities[eid].role = node.role
             if node.role == "unit" and self.entities[eid].declared == "controller":
                 logger.warning("controller %s has no children; it takes part as an empty unit",
                                eid)
@@ -159,7 +169,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             entity = self.entities.get(eid)
             if entity is None:
                 raise ConfigError(f"get_data: unknown entity {eid!r}")
-            role = self.runtime.tree.nodes[eid].role  # type: ignore[union-attr]
+            role = entity.role
             if role == "unit":
                 if self.emit_units and self.time >= 0:
                     data[eid] = self._unit_data(entity, attrs)
@@ -231,7 +241,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
     def _update_states(self, first: bool) -> None:
         hooks = self.config.hooks
         for entity in self.entities.values():
-            role = self.runtime.tree.nodes[entity.eid].role  # type: ignore[union-attr]
+            role = entity.role
             if role == "controller":
                 continue
             if hooks.input_method is not None and (entity.raw or entity.state is None):
@@ -248,7 +258,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
                     raise StateError(f"core {entity.eid!r}: unknown input(s) {sorted(unknown)}; "
                                      f"known: {list(CORE_INPUTS)}")
             else:
-                state = unit_state(entity.eid, entity.kind, entity.values, entity.params)
+                state = unit_state(entity.eid, entity.kind, entity.values, entity.static)
             entity.state = state
             if first or entity.base is None:
                 entity.base = state

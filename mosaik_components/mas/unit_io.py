@@ -22,7 +22,9 @@ from typing import Any, Literal
 from .errors import StateError
 from .flexibility import ZERO, Flex, Target, UnitState, from_net
 
-__all__ = ["Kind", "KINDS", "UNIT_INPUTS", "UNIT_OUTPUTS", "unit_state", "unit_outputs"]
+__all__ = [
+    "Kind", "KINDS", "UNIT_INPUTS", "UNIT_OUTPUTS", "STATIC_PARAMS", "unit_state", "unit_outputs",
+]
 
 Kind = Literal["producer", "consumer", "prosumer"]
 KINDS: tuple[Kind, ...] = ("producer", "consumer", "prosumer")
@@ -34,6 +36,11 @@ SPLIT = (
     "consumption[MW]", "consumption_min[MW]", "consumption_max[MW]",
 )
 UNIT_INPUTS = GENERIC + NET + SPLIT
+_KNOWN = frozenset(UNIT_INPUTS)
+_SPLIT = frozenset(SPLIT)
+_NET = frozenset(NET)
+#: Model parameters that may stand in for inputs.
+STATIC_PARAMS = frozenset(GENERIC + NET)
 UNIT_OUTPUTS = (
     "P_set[MW]", "delta[MW]", "scale_factor",
     "production[MW]", "consumption[MW]", "production_delta[MW]", "consumption_delta[MW]",
@@ -43,15 +50,18 @@ UNIT_OUTPUTS = (
 def unit_state(
     eid: str, kind: Kind, values: Mapping[str, float], params: Mapping[str, Any]
 ) -> UnitState:
-    """The unit's state from this step's summed input ``values`` and model ``params``."""
-    unknown = set(values) - set(UNIT_INPUTS)
-    if unknown:
-        raise StateError(f"unit {eid!r}: unknown input attribute(s) {sorted(unknown)}; "
+    """The unit's state from this step's summed input ``values`` and model ``params``.
+
+    ``params`` holds only the static stand-ins for inputs (see :data:`STATIC_PARAMS`).
+    """
+    if not values.keys() <= _KNOWN:
+        unknown = sorted(set(values) - _KNOWN)
+        raise StateError(f"unit {eid!r}: unknown input attribute(s) {unknown}; "
                          f"known: {list(UNIT_INPUTS)}")
-    if any(a in values for a in SPLIT):
+    if not _SPLIT.isdisjoint(values):
         return _split_state(eid, values)
-    merged = {**{k: v for k, v in params.items() if k in GENERIC + NET}, **values}
-    if any(a in merged for a in NET):
+    merged = {**params, **values} if params else values
+    if not _NET.isdisjoint(merged):
         if "P[MW]" not in merged:
             raise StateError(f"unit {eid!r}: P_min[MW]/P_max[MW] given without P[MW]")
         net = merged["P[MW]"]
