@@ -1,0 +1,15 @@
+"""massca's unit simulators for mosaik: weather and load-profile sources, flexible loads,
+wind turbines (WECS), PV on pvlib, and battery storage.
+
+Every unit simulator follows one convention so the MAS can steer it within a mosaik step:
+
+* it is ``hybrid``: time-based on its data, and triggered by its setpoint inputs;
+* a setpoint arriving at the same time as the step's data changes that step's power:
+  ``scale_factor`` is an additive MW change in the unit's own direction (production for
+  generators, consumption for loads, net power for storage), ``P_set[MW]`` an absolute
+  net power (generation positive); a unit cannot leave its band, and any part of a
+  setpoint it cannot follow is reported in ``limited[MW]``;
+* it publishes its band in MASSCA style (``current``/``min``/``max``, magnitudes in its
+  own direction) and as net power (``P[MW]``, ``P_min[MW]``, ``P_max[MW]``), plus
+  ``P_gen[MW]``/``P_load[MW]`` for mosaik-pandapower-2's bus inputs.
+"""

@@ -1,0 +1,127 @@
+"""``WECS``: a wind turbine (wind energy conversion system), curtailable down to zero.
+
+Power from the wind speed at hub height through a power curve. By default MASSCA's
+parametric curve: zero below ``v_cut_in`` and from ``v_cut_out`` on, ``P_rated`` from
+``v_rated``, and in between the cubic ``P_rated (v^3 - v_in^3) / (v_r^3 - v_in^3)``.
+With ``turbine_type`` (e.g. ``"E-82/2350"``) the measured power curve of that turbine
+from windpowerlib's data folder is used instead, scaled to ``P_rated``. The measured
+wind speed at ``ref_height`` is extrapolated to ``hub_height`` with the power law
+(exponent ``alpha``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .base import Entity, UnitSimulator
+from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
+
+__all__ = ["WecsSimulator", "parametric_power", "turbine_curve", "hub_wind_speed"]
+
+META = {
+    "api_version": "3.0",
+    "type": "hybrid",
+    "models": {
+        "WECS": {
+            "public": True,
+            "params": ["P_rated", "v_rated", "v_cut_in", "v_cut_out", "hub_height",
+                       "ref_height", "alpha", "turbine_type"],
+            "attrs": ["wind_speed[m/s]", "v_hub[m/s]", "P_available[MW]", *SETPOINT_ATTRS,
+                      *POWER_ATTRS],
+            "trigger": SETPOINT_ATTRS,
+        },
+    },
+}
+
+
+def parametric_power(v: float, p_rated: float, v_rated: float, v_in: float, v_out: float
+                     ) -> float:
+    """MASSCA's power curve (MW) at hub wind speed ``v`` (m/s)."""
+    if v < v_in or v >= v_out:
+        return 0.0
+    if v >= v_rated:
+        return p_rated
+    return p_rated * (v**3 - v_in**3) / (v_rated**3 - v_in**3)
+
+
+def hub_wind_speed(v_ref: float, ref_height: float, hub_height: float, alpha: float) -> float:
+    """Power-law extrapolation of the wind speed to hub height."""
+    return v_ref * (hub_height / ref_height) ** alpha
+
+
+def turbine_curve(turbine_type: str) -> tuple[np.ndarray, np.ndarray]:
+    """Wind speeds (m/s) and per-unit power of a windpowerlib turbine's power curve."""
+    try:
+        import windpowerlib
+    except ImportError:
+        raise ValueError("turbine_type needs windpowerlib (pip install 'massca[data]')") from None
+    import pandas as pd
+
+    path = Path(windpowerlib.__file__).parent / "data" / "default_turbine_data" / (
+        "power_curves.csv")
+    table = pd.read_csv(path, index_col=0)
+    if turbine_type not in table.index:
+        raise ValueError(f"turbine_type {turbine_type!r} is not in windpowerlib's "
+                         f"power_curves.csv; e.g. {sorted(table.index)[:5]}")
+    row = table.loc[turbine_type].dropna()
+    speeds = row.index.astype(float).to_numpy()
+    power = row.to_numpy(dtype=float)
+    return speeds, power / power.max()
+
+
+class WecsSimulator(UnitSimulator):
+    """Wind turbines (see the module docstring)."""
+
+    model = "WECS"
+    prefix = "WECS"
+
+    def __init__(self) -> None:
+        super().__init__(META)
+
+    def make(self, eid: str, P_rated: float = 7.0, v_rated: float = 13.0,  # noqa: N803
+             v_cut_in: float = 3.5, v_cut_out: float = 25.0, hub_height: float = 100.0,
+             ref_height: float = 10.0, alpha: float = 1 / 7, turbine_type: str | None = None,
+             **unknown: Any) -> Entity:
+        if unknown:
+            raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
+        p = {name: check_finite(f"{eid}.{name}", value) for name, value in
+             (("P_rated", P_rated), ("v_rated", v_rated), ("v_cut_in", v_cut_in),
+              ("v_cut_out", v_cut_out), ("hub_height", hub_height),
+              ("ref_height", ref_height), ("alpha", alpha))}
+        if p["P_rated"] < 0 or not 0 <= p["v_cut_in"] < p["v_rated"] < p["v_cut_out"]:
+            raise ValueError(f"{eid}: need P_rated >= 0 and 0 <= v_cut_in < v_rated < "
+                             f"v_cut_out, got {P_rated}, {v_cut_in}, {v_rated}, {v_cut_out}")
+        if p["hub_height"] <= 0 or p["ref_height"] <= 0:
+            raise ValueError(f"{eid}: heights must be > 0")
+        curve = turbine_curve(turbine_type) if turbine_type else None
+        entity = Entity(eid, {**p, "curve": curve}, "production")
+        entity.state.update(v_hub=0.0)
+        return entity
+
+    def available(self, entity: Entity, v_ref: float) -> float:
+        """Available power (MW) at the measured wind speed ``v_ref``."""
+        p = entity.params
+        v = hub_wind_speed(v_ref, p["ref_height"], p["hub_height"], p["alpha"])
+        entity.state["v_hub"] = v
+        if p["curve"] is not None:
+            speeds, per_unit = p["curve"]
+            return float(p["P_rated"] * np.interp(v, speeds, per_unit, left=0.0, right=0.0))
+        return parametric_power(v, p["P_rated"], p["v_rated"], p["v_cut_in"], p["v_cut_out"])
+
+    def advance(self, time: int, inputs: dict[str, dict[str, Any]]) -> None:
+        for eid, entity in self.entities.items():
+            sources = inputs.get(eid, {}).get("wind_speed[m/s]")
+            if not sources:
+                raise ValueError(f"{self.sid}.{eid}: no wind_speed[m/s] input at time {time}")
+            v = sum(check_finite(f"{eid}: wind_speed from {s!r}", x) for s, x in sources.items())
+            if v < 0:
+                raise ValueError(f"{self.sid}.{eid}: wind_speed must be >= 0, got {v!r}")
+            available = self.available(entity, v)
+            power = entity.power
+            power.uncontrolled, power.p_min, power.p_max = available, 0.0, available
+
+    def extra_outputs(self, entity: Entity) -> dict[str, Any]:
+        return {"v_hub[m/s]": entity.state["v_hub"], "P_available[MW]": entity.power.p_max}
