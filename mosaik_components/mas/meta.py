@@ -12,7 +12,7 @@ __all__ = ["META", "CORE_EID", "CORE_INPUTS", "MODEL_ROLES", "MODEL_PREFIX"]
 #: The core's entity id (MASSCA's name for it).
 CORE_EID = "MosaikAgent"
 
-CORE_INPUTS = ("P_offset[MW]",)
+CORE_INPUTS = ("P_offset[MW]", "P_ext[MW]")
 AGGREGATE_OUTPUTS = (
     "P[MW]", "production[MW]", "production_min[MW]", "production_max[MW]",
     "consumption[MW]", "consumption_min[MW]", "consumption_max[MW]",

@@ -252,20 +252,33 @@ class MosaikAgents(mosaik_api_v3.Simulator):
                 if not self.config.massca_mode and role == "unit":
                     state = UnitState.from_massca(state, f"input_method({entity.eid})")
             elif role == "core":
-                state = entity.values.get("P_offset[MW]", 0.0)
                 unknown = set(entity.values) - set(CORE_INPUTS)
                 if unknown:
                     raise StateError(f"core {entity.eid!r}: unknown input(s) {sorted(unknown)}; "
                                      f"known: {list(CORE_INPUTS)}")
+                continue  # the core's offset needs the units' states: see below
             else:
                 state = unit_state(entity.eid, entity.kind, entity.values, entity.static)
             entity.state = state
             if first or entity.base is None:
                 entity.base = state
         core = self.entities[self.runtime.tree.root]  # type: ignore[union-attr]
+        if hooks.input_method is None:
+            core.state = self._offset(core)
         info = self.runtime.info  # type: ignore[union-attr]
         info.core_state = core.state
         info.offset = core.state if isinstance(core.state, float) else 0.0
+
+    def _offset(self, core: Entity) -> float:
+        """Net demand outside the agents: ``P_offset[MW]`` plus, when the measured
+        exchange ``P_ext[MW]`` is connected, what it shows beyond the units (losses,
+        unmanaged elements), both import positive."""
+        offset = core.values.get("P_offset[MW]", 0.0)
+        if "P_ext[MW]" in core.values:
+            units = sum(_as_state(self.entities[u.eid].state).net  # type: ignore[union-attr]
+                        for u in self.runtime.units)  # type: ignore[union-attr]
+            offset += core.values["P_ext[MW]"] + units
+        return offset
 
     def _own_state(self, entity: Entity) -> Any:
         if entity.state is not None:

@@ -1,0 +1,66 @@
+"""``GridSimulator``: mosaik-pandapower-2 (same models, attributes and extra methods) whose
+power flow reuses pandapower's internal matrices between steps.
+
+Between two steps only bus injections change (unit powers on the buses' automatic loads
+and sgens), so ``runpp(recycle={"bus_pq": True, ...})`` skips rebuilding the admittance
+model: ~3x faster per power flow on the cells grids (results identical to a fresh
+``runpp`` within 1e-8; see tests). Switching elements on or off makes the next power
+flow a fresh one. lightsim2grid is used when installed (pandapower's ``"auto"``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandapower as pp
+from mosaik_components.pandapower.simulator import MODEL_TO_ELEMENT_SPECS, apply_profiles
+from mosaik_components.pandapower.simulator import Simulator as PandapowerSimulator
+
+__all__ = ["GridSimulator"]
+
+RECYCLE = {"trafo": False, "gen": False, "bus_pq": True}
+
+
+class GridSimulator(PandapowerSimulator):
+    """See the module docstring."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._fresh = True
+        self.power_flow_s = 0.0
+
+    def disable_elements(self, elements: list[str]) -> None:
+        """As mosaik-pandapower-2; the next power flow rebuilds its model."""
+        super().disable_elements(elements)
+        self._fresh = True
+
+    def enable_elements(self, elements: list[str]) -> None:
+        """As mosaik-pandapower-2; the next power flow rebuilds its model."""
+        super().enable_elements(elements)
+        self._fresh = True
+
+    def step(self, time: int, inputs: dict[str, dict[str, dict[str, Any]]],
+             max_advance: int) -> int | None:
+        """Apply bus/element inputs, run the power flow (recycled when possible)."""
+        if self._profiles:
+            apply_profiles(self._net, self._profiles, time // 900)
+        for eid, data in inputs.items():
+            model, idx = self.get_model_and_idx(eid)
+            spec = MODEL_TO_ELEMENT_SPECS[model]
+            for attr, values in data.items():
+                attr_spec = spec.input_attr_specs[attr]
+                self._net[attr_spec.target_elem or spec.elem].at[
+                    attr_spec.idx_fn(idx, self), attr_spec.column
+                ] = attr_spec.aggregator(values.values())
+        import time as clock
+
+        started = clock.perf_counter()
+        if self._fresh:
+            pp.runpp(self._net)
+            self._fresh = False
+        else:
+            pp.runpp(self._net, recycle=RECYCLE)
+        self.power_flow_s += clock.perf_counter() - started
+        if self._step_size:
+            return time + self._step_size
+        return None

@@ -1,0 +1,1 @@
+"""Results of massca scenarios: a tidy time-series recorder for mosaik, the summary, plots."""

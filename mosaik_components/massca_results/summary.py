@@ -1,0 +1,57 @@
+"""Numbers a researcher wants from a cells run, computed from the tidy time series."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+__all__ = ["summarize", "wide"]
+
+
+def wide(frame: pd.DataFrame, attr: str, column: str = "value") -> pd.DataFrame:
+    """One attribute as a time x entity table."""
+    part = frame[frame["attr"] == attr]
+    return part.pivot(index="time", columns="entity", values=column).astype(float)
+
+
+def summarize(frame: pd.DataFrame, units: dict[str, dict[str, Any]], step: int,
+              ext_id: str, core_id: str | None) -> dict[str, Any]:
+    """Energy exchanged (with and without the agents), curtailment, grid extremes, times.
+
+    Without the agents means the first same-time iteration of every step: the units'
+    uncontrolled powers and the grid's power flow on them.
+    """
+    hours = step / 3600
+    ext = wide(frame, "P[MW]")[ext_id]
+    ext_first = wide(frame, "P[MW]", "value_first")[ext_id]
+    unit_p = wide(frame, "P[MW]")[list(units)]
+    summary: dict[str, Any] = {
+        "steps": int(len(ext)),
+        "import_MWh": float(ext.clip(lower=0).sum() * hours),
+        "export_MWh": float((-ext).clip(lower=0).sum() * hours),
+        "import_MWh_uncontrolled": float(ext_first.clip(lower=0).sum() * hours),
+        "export_MWh_uncontrolled": float((-ext_first).clip(lower=0).sum() * hours),
+        "exchange_abs_MWh": float(ext.abs().sum() * hours),
+        "exchange_abs_MWh_uncontrolled": float(ext_first.abs().sum() * hours),
+        "losses_MWh": float((ext + unit_p.sum(axis=1)).sum() * hours),
+    }
+    producers = [u for u, meta in units.items() if meta["kind"] in ("pv", "wind")]
+    if producers and "P_max[MW]" in set(frame["attr"]):
+        available = wide(frame, "P_max[MW]")[producers]
+        summary["curtailed_MWh"] = float((available - unit_p[producers]).sum().sum() * hours)
+    batteries = [u for u, meta in units.items() if meta["kind"] == "battery"]
+    if batteries:
+        summary["battery_throughput_MWh"] = float(unit_p[batteries].abs().sum().sum() * hours)
+    voltages = wide(frame, "Vm[pu]")
+    summary["min_voltage_pu"] = float(voltages.min().min())
+    summary["max_voltage_pu"] = float(voltages.max().max())
+    summary["max_line_loading_pct"] = float(wide(frame, "loading[%]").max().max())
+    if core_id is not None:
+        steptime = wide(frame, "steptime")[core_id]
+        summary["agent_time_s"] = float(steptime.sum())
+        summary["agent_time_per_step_s"] = float(steptime.mean())
+        summary["messages"] = int(wide(frame, "messages")[core_id].sum())
+        summary["iterations_max"] = int(wide(frame, "iterations")[core_id].max())
+        summary["converged_all"] = bool(wide(frame, "converged")[core_id].astype(bool).all())
+    return summary
