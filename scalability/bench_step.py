@@ -101,7 +101,7 @@ def run(cells: int, depth: int, steps: int) -> dict:
             parent = mas.MosaikAgents(controller=parent.eid if parent else None)
             agents += 1
         sims = units.U.create(UNITS_PER_CELL, seed=1000 * c)
-        for u, sim in enumerate(sims):
+        for sim in sims:
             agent = mas.MosaikAgents(controller=parent.eid, kind="producer")
             world.connect(sim, agent, "current", "min", "max")
             world.connect(agent, sim, "scale_factor", weak=True)

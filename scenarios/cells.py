@@ -50,7 +50,7 @@ UNIT_ATTRS = ("P[MW]", "P_min[MW]", "P_max[MW]")
 
 
 def positive_int(text: str) -> int:
-    """argparse type: an integer >= 1."""
+    """Parse an integer >= 1 (argparse type)."""
     try:
         value = int(text)
     except ValueError:
@@ -61,7 +61,7 @@ def positive_int(text: str) -> int:
 
 
 def timestamp(text: str) -> pd.Timestamp:
-    """argparse type: a timestamp such as '2019-06-21' or '2019-06-21 06:00'."""
+    """Parse a timestamp such as '2019-06-21' or '2019-06-21 06:00' (argparse type)."""
     try:
         return pd.Timestamp(text)
     except ValueError:
@@ -189,10 +189,10 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
     """One simulator entity (and one agent) per load, PV, wind turbine and battery."""
     world, net, recorder = scenario.world, scenario.net, scenario.recorder
     rng = random.Random(args.seed)
-    rows = [("load", i, r) for i, r in net.load.iterrows()] + [
-        (r.unit_kind, i, r) for i, r in net.sgen.iterrows()] + [
-        ("battery", i, r) for i, r in net.storage.iterrows()]
-    for kind, idx, row in rows:
+    rows = [("load", r) for _, r in net.load.iterrows()] + [
+        (r.unit_kind, r) for _, r in net.sgen.iterrows()] + [
+        ("battery", r) for _, r in net.storage.iterrows()]
+    for kind, row in rows:
         bus = entities[f"Bus-{int(row.bus)}"]
         if kind == "load":
             unit = sims["load"].FlexLoad(peak_mw=float(row.p_mw), flex_down=args.flex,
@@ -202,7 +202,8 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
             world.connect(unit, bus, "P_load[MW]", "Q_load[MVar]")
             agent_kind = "consumer"
         elif kind == "pv" and args.pv == "mosaik-pv":
-            unit = sims["pv"].PV(latitude=args.site_latitude, area=float(row.p_mw) * 1e6 / 1000 / 0.2,
+            # area such that 1000 W/m2 at 20 % efficiency gives the element's peak power
+            unit = sims["pv"].PV(latitude=args.site_latitude, area=float(row.p_mw) * 5000.0,
                                  efficiency=0.2, el_tilt=30.0, az_tilt=0.0)
             world.connect(weather, unit, "DNI[W/m2]")
             world.connect(unit, bus, ("P[MW]", "P_gen[MW]"))
@@ -220,9 +221,9 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
             agent_kind = "producer"
         else:
             p_max = float(row.max_p_mw)
-            unit = sims["battery"].Battery(capacity_mwh=float(row.max_e_mwh), p_charge_mw=p_max,
-                                           p_discharge_mw=p_max, efficiency=0.9,
-                                           soc_init=rng.uniform(0.3, 0.7))
+            unit = sims["battery"].Battery(
+                capacity_mwh=float(row.max_e_mwh), p_charge_mw=p_max, p_discharge_mw=p_max,
+                efficiency=0.9, soc_init=rng.uniform(0.3, 0.7))
             world.connect(unit, bus, "P_gen[MW]", "P_load[MW]")
             agent_kind = "prosumer"
         mosaik_pv = kind == "pv" and args.pv == "mosaik-pv"

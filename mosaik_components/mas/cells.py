@@ -24,9 +24,9 @@ from __future__ import annotations
 import copy
 from functools import lru_cache
 
-import pandas as pd
 import pandapower as pp
 import pandapower.networks as pn
+import pandas as pd
 from pandapower.toolbox import drop_buses
 
 from .errors import ConfigError

@@ -270,9 +270,11 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         info.offset = core.state if isinstance(core.state, float) else 0.0
 
     def _offset(self, core: Entity) -> float:
-        """Net demand outside the agents: ``P_offset[MW]`` plus, when the measured
-        exchange ``P_ext[MW]`` is connected, what it shows beyond the units (losses,
-        unmanaged elements), both import positive."""
+        """Net demand outside the agents (MW, import positive).
+
+        ``P_offset[MW]`` plus, when the measured exchange ``P_ext[MW]`` is connected, what
+        it shows beyond the units' own powers (losses, unmanaged elements).
+        """
         offset = core.values.get("P_offset[MW]", 0.0)
         if "P_ext[MW]" in core.values:
             units = sum(_as_state(self.entities[u.eid].state).net  # type: ignore[union-attr]

@@ -1,6 +1,6 @@
-"""``GridSimulator``: mosaik-pandapower-2 (same models, attributes and extra methods) whose
-power flow reuses pandapower's internal matrices between steps.
+"""``GridSimulator``: mosaik-pandapower-2 with a power flow that reuses its matrices.
 
+Same models, attributes and extra methods as mosaik-pandapower-2.
 Between two steps only bus injections change (unit powers on the buses' automatic loads
 and sgens), so ``runpp(recycle={"bus_pq": True, ...})`` skips rebuilding the admittance
 model: ~3x faster per power flow on the cells grids (results identical to a fresh

@@ -1,5 +1,7 @@
-"""massca's unit simulators for mosaik: weather and load-profile sources, flexible loads,
-wind turbines (WECS), PV on pvlib, and battery storage.
+"""massca's unit simulators for mosaik.
+
+Weather and load-profile sources, flexible loads, wind turbines (WECS), PV on pvlib,
+and battery storage.
 
 Every unit simulator follows one convention so the MAS can steer it within a mosaik step:
 
