@@ -1,0 +1,94 @@
+"""The cells scenario end to end with real pandapower: physics and bounds per step.
+
+    core -> cell(1) -> units of cell 0 ; core -> cell(1) -> units of cell 1
+"""
+
+import json
+import re
+import sys
+
+import pandas as pd
+import pytest
+
+from mosaik_components.massca_results.summary import wide
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "scenarios"))
+import cells  # noqa: E402
+
+ARGS = ["--cells", "2", "--start", "2019-06-21 08:00", "--until", "10800", "--quiet"]
+
+
+@pytest.fixture(scope="module")
+def run_with_mas(tmp_path_factory):
+    out = tmp_path_factory.mktemp("cells")
+    args = cells.parse_args([*ARGS, "--out", str(out)])
+    summary = cells.run(args)
+    frame = pd.read_csv(out / "timeseries.csv")
+    return out, summary, frame
+
+
+def unit_columns(frame, attr):
+    table = wide(frame, attr)
+    return table[[c for c in table.columns if not c.startswith("Grid-")]]
+
+
+def test_results_files_and_summary(run_with_mas):
+    out, summary, frame = run_with_mas
+    assert json.loads((out / "summary.json").read_text())["steps"] == 12
+    for name in ("exchange.png", "cell_balances.png", "grid_envelopes.png"):
+        assert (out / name).stat().st_size > 10_000
+    assert set(frame.columns) == {"time", "datetime", "entity", "attr", "value", "value_first"}
+    assert summary["converged_all"]
+
+
+def test_power_balance_per_step(run_with_mas):
+    """generation - load - storage charging + import = losses (small, positive)."""
+    _, _, frame = run_with_mas
+    units = unit_columns(frame, "P[MW]").sum(axis=1)
+    ext = wide(frame, "P[MW]")["Grid-0.ExternalGrid-0"]
+    losses = units + ext
+    load = -unit_columns(frame, "P[MW]").clip(upper=0).sum(axis=1)
+    assert (losses > 0).all()
+    assert (losses < 0.03 * load).all()
+
+
+def test_units_stay_within_their_bounds(run_with_mas):
+    _, _, frame = run_with_mas
+    p, lo, hi = (unit_columns(frame, a) for a in ("P[MW]", "P_min[MW]", "P_max[MW]"))
+    assert ((p >= lo - 1e-9) & (p <= hi + 1e-9)).all().all()
+    first = wide(frame, "P[MW]", "value_first")
+    assert (first[p.columns] != p).any().any()  # and the agents did move units
+
+
+def test_exchange_not_worse_than_without_agents(run_with_mas, tmp_path):
+    _, summary, frame = run_with_mas
+    ext = wide(frame, "P[MW]")["Grid-0.ExternalGrid-0"]
+    first = wide(frame, "P[MW]", "value_first")["Grid-0.ExternalGrid-0"]
+    assert (ext.abs() <= first.abs() + 1e-6).all()
+    assert summary["exchange_abs_MWh"] < summary["exchange_abs_MWh_uncontrolled"]
+    # the first iteration is the uncontrolled system: a run without agents agrees
+    baseline = cells.run(cells.parse_args([*ARGS, "--no-mas", "--no-plots",
+                                           "--out", str(tmp_path)]))
+    assert baseline["import_MWh"] == pytest.approx(summary["import_MWh_uncontrolled"],
+                                                   rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    ("argv", "message"),
+    [
+        (["--cells", "-1"], "argument --cells: must be >= 1, got -1"),
+        (["--depth", "0"], "argument --depth: must be >= 1, got 0"),
+        (["--until", "600", "--step", "900"], "argument --until: 600 s is shorter than"),
+        (["--step", "1000"], "argument --step: the data is at 15 min"),
+        (["--flex", "2"], r"argument --flex: must be within \[0, 1\]"),
+        (["--pv", "solar"], "argument --pv: invalid choice: 'solar'"),
+        (["--start", "yesterday-ish"], "argument --start: not a timestamp"),
+        (["--days", "1", "--until", "900"], "not allowed with argument"),
+    ],
+)
+def test_bad_command_lines(argv, message, capsys):
+    with pytest.raises(SystemExit) as exit_info:
+        cells.parse_args(argv)
+    assert exit_info.value.code == 2
+    assert re.search(message, capsys.readouterr().err)
