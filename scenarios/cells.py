@@ -117,6 +117,7 @@ class Scenario:
     units: dict[str, dict[str, Any]] = field(default_factory=dict)
     ext_id: str = ""
     recorder_sim: Any = None
+    cell_controllers: dict[str, int] = field(default_factory=dict)
 
 
 def build(args: argparse.Namespace) -> Scenario:
@@ -177,8 +178,11 @@ def _agents_tree(mas: Any, args: argparse.Namespace, scenario: Scenario) -> dict
     lowest = {}
     for cell in range(args.cells):
         parent = None
-        for _ in range(args.depth):
+        for level in range(args.depth):
             parent = mas.MosaikAgents(controller=parent.eid if parent is not None else None)
+            if level == 0:  # the cell controller: the cell's aggregate and instructed power
+                scenario.cell_controllers[parent.full_id] = cell
+                scenario.world.connect(parent, scenario.recorder, "P[MW]", "P_set[MW]")
         lowest[cell] = parent
     return lowest
 
@@ -237,6 +241,7 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
             continue
         world.connect(unit, agent, *UNIT_ATTRS)
         world.connect(agent, unit, "P_set[MW]", weak=True)
+        world.connect(agent, recorder, "P_set[MW]")
 
 
 def _cos_phi(p_mw: float, q_mvar: float) -> float:

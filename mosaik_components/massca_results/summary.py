@@ -36,9 +36,11 @@ def summarize(frame: pd.DataFrame, units: dict[str, dict[str, Any]], step: int,
         "exchange_abs_MWh_uncontrolled": float(ext_first.abs().sum() * hours),
         "losses_MWh": float((ext + unit_p.sum(axis=1)).sum() * hours),
     }
-    producers = [u for u, meta in units.items() if meta["kind"] in ("pv", "wind")]
-    if producers and "P_max[MW]" in set(frame["attr"]):
-        available = wide(frame, "P_max[MW]")[producers]
+    bands = wide(frame, "P_max[MW]")
+    producers = [u for u, meta in units.items()  # those that publish what they could give
+                 if meta["kind"] in ("pv", "wind") and u in bands.columns]
+    if producers:
+        available = bands[producers]
         summary["curtailed_MWh"] = float((available - unit_p[producers]).sum().sum() * hours)
     batteries = [u for u, meta in units.items() if meta["kind"] == "battery"]
     if batteries:

@@ -29,8 +29,8 @@ def run_with_mas(tmp_path_factory):
 
 
 def unit_columns(frame, attr):
-    table = wide(frame, attr)
-    return table[[c for c in table.columns if not c.startswith("Grid-")]]
+    """Units are the entities that publish a band."""
+    return wide(frame, attr)[wide(frame, "P_min[MW]").columns]
 
 
 def test_results_files_and_summary(run_with_mas):
@@ -92,3 +92,27 @@ def test_bad_command_lines(argv, message, capsys):
         cells.parse_args(argv)
     assert exit_info.value.code == 2
     assert re.search(message, capsys.readouterr().err)
+
+
+def test_agents_setpoints_and_cell_aggregates_are_recorded(run_with_mas):
+    _, _, frame = run_with_mas
+    sets = wide(frame, "P_set[MW]")
+    agents = [c for c in sets.columns if c.startswith("MAS-0.")]
+    assert len(agents) == 2 * 24 + 2  # one per unit, plus the two cell controllers
+    units = unit_columns(frame, "P[MW]")
+    # the settled unit powers are the agents' setpoints: same totals per step
+    cells_total = wide(frame, "P[MW]")[["MAS-0.Agent_0", "MAS-0.Agent_1"]].sum(axis=1)
+    unit_sets = sets[agents].sum(axis=1) - sets[["MAS-0.Agent_0", "MAS-0.Agent_1"]].sum(axis=1)
+    assert unit_sets.to_numpy() == pytest.approx(units.sum(axis=1).to_numpy(), abs=1e-6)
+    assert cells_total.to_numpy() == pytest.approx(units.sum(axis=1).to_numpy(), abs=1e-6)
+
+
+def test_mosaik_pv_variant_runs(tmp_path):
+    summary = cells.run(cells.parse_args(["--cells", "1", "--start", "2019-06-21 10:00",
+                                          "--until", "3600", "--quiet", "--no-plots",
+                                          "--pv", "mosaik-pv", "--out", str(tmp_path)]))
+    frame = pd.read_csv(tmp_path / "timeseries.csv")
+    pv = wide(frame, "P[MW]")[[c for c in wide(frame, "P[MW]").columns
+                               if c.startswith("MosaikPV")]]
+    assert len(pv.columns) == 8 and (pv.to_numpy() > 0).all()  # daylight output
+    assert summary["exchange_abs_MWh"] <= summary["exchange_abs_MWh_uncontrolled"] + 1e-9
