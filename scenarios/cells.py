@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import random
+import resource
 import sys
 import time as clock
 from dataclasses import dataclass, field
@@ -118,6 +119,8 @@ class Scenario:
     ext_id: str = ""
     recorder_sim: Any = None
     cell_controllers: dict[str, int] = field(default_factory=dict)
+    grid_sim: Any = None
+    agents: int = 0
 
 
 def build(args: argparse.Namespace) -> Scenario:
@@ -126,6 +129,15 @@ def build(args: argparse.Namespace) -> Scenario:
     args.site_latitude = site["latitude"]
     net = build_cells(args.cells)
     world = mosaik.World(SIM_CONFIG, debug=False)
+    try:
+        return _populate(world, net, site, args)
+    except BaseException:
+        world.shutdown()
+        raise
+
+
+def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
+              args: argparse.Namespace) -> Scenario:
     start = str(args.start)
     step = args.step
     weather = world.start("Weather", step_size=step).Weather(
@@ -153,9 +165,11 @@ def build(args: argparse.Namespace) -> Scenario:
         sims["pv"] = world.start("MosaikPV", step_size=step,
                                  start_date=args.start.strftime("%Y-%m-%d %H:%M:%S"))
     entities = {e.eid: e for e in grid.children}
-    scenario = Scenario(world, net, recorder, recorder_sim=recorder_sim)
+    scenario = Scenario(world, net, recorder, recorder_sim=recorder_sim, grid_sim=grid_sim)
     parents = _agents_tree(mas, args, scenario) if mas is not None else {}
     _units(args, scenario, sims, entities, weather, profiles, parents, mas)
+    if mas is not None:
+        scenario.agents = 1 + args.cells * args.depth + len(scenario.units)
     grid_sim.disable_elements([f"Load-{i}" for i in net.load.index]
                               + [f"StaticGen-{i}" for i in net.sgen.index])
     ext = entities["ExternalGrid-0"]
@@ -259,6 +273,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     core_id = scenario.core.full_id if scenario.core is not None else None
     summary = summarize(frame, scenario.units, args.step, scenario.ext_id, core_id)
     summary["wall_time_s"] = clock.perf_counter() - started
+    summary["power_flow_s"] = scenario.grid_sim._async_model_factory._proxy.sim.power_flow_s
+    summary["agents"] = scenario.agents
+    summary["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     summary["config"] = {k: str(v) for k, v in vars(args).items()}
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
