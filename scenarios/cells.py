@@ -48,6 +48,7 @@ SIM_CONFIG = {
 PROFILE_OF_CLASS = {"residential": "h0", "commercial": "g0"}
 WIND_CURVE = {"v_rated": 13.0, "v_cut_in": 3.5, "v_cut_out": 25.0}  # MASSCA's WECS
 UNIT_ATTRS = ("P[MW]", "P_min[MW]", "P_max[MW]")
+RECORDED_UNIT_ATTRS = (*UNIT_ATTRS, "limited[MW]")
 
 
 def positive_int(text: str) -> int:
@@ -146,9 +147,10 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
     profiles = {name: profiles_sim.LoadProfile(path=str(DATA / "load_profiles_15min.csv"),
                                                start=start, column=name)
                 for name in PROFILE_OF_CLASS.values()}
-    with world.group():  # the recorder sees every same-time iteration (first and last)
-        recorder_sim = world.start("Recorder", out=str(args.out), fmt=args.format, start=start)
-        recorder = recorder_sim.Recorder()
+    # outside the group: the recorder gets the settled values of every step
+    recorder_sim = world.start("Recorder", out=str(args.out), fmt=args.format, start=start)
+    recorder = recorder_sim.Recorder()
+    with world.group():
         grid_sim = world.start("Grid", step_size=None)  # event-based: re-runs per iteration
         grid = grid_sim.Grid(net=net)
         sims = {
@@ -245,7 +247,8 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
             world.connect(unit, bus, "P_gen[MW]", "P_load[MW]")
             agent_kind = "prosumer"
         mosaik_pv = kind == "pv" and args.pv == "mosaik-pv"
-        world.connect(unit, recorder, *(["P[MW]"] if mosaik_pv else UNIT_ATTRS))
+        # the agent's setpoint is P[MW] + limited[MW] (what the unit could not follow)
+        world.connect(unit, recorder, *(["P[MW]"] if mosaik_pv else RECORDED_UNIT_ATTRS))
         scenario.units[unit.full_id] = {"kind": kind, "cell": int(row.cell), "bus": int(row.bus)}
         if mas is None:
             continue
@@ -255,7 +258,6 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
             continue
         world.connect(unit, agent, *UNIT_ATTRS)
         world.connect(agent, unit, "P_set[MW]", weak=True)
-        world.connect(agent, recorder, "P_set[MW]")
 
 
 def _cos_phi(p_mw: float, q_mvar: float) -> float:
@@ -280,7 +282,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
     if not args.no_plots:
-        write_plots(frame, scenario.units, args.out, args.start, scenario.ext_id)
+        write_plots(frame, scenario.units, args.out, args.start, scenario.ext_id, core_id)
     return summary
 
 

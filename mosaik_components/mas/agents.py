@@ -68,6 +68,12 @@ class TreeAgent(Agent):
         self.children = children
         self.child_eid = {address.aid: eid for eid, address in children.items()}
 
+    def _dispatch_message(self, content: Any, meta: dict[str, Any]) -> None:
+        # mango 2.4's per-message dispatch also walks forwarding rules, conversations,
+        # tracked replies and topology health, none of which this protocol uses; the
+        # inbox and its task stay mango's. (Pinned to mango 2.4.x in pyproject.)
+        self.handle_message(content, meta)
+
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Dispatch one protocol message; any exception becomes an AgentFailure."""
         try:

@@ -71,6 +71,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         self.steptime = 0.0
         self.messages = 0
         self.emit_units = True
+        #: measured external exchange in the first iteration at this time (uncontrolled)
+        self.ext_first: float | None = None
 
     # -- mosaik API -------------------------------------------------------------------
     def init(self, sid: str, time_resolution: float = 1.0, **sim_params: Any
@@ -263,6 +265,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             if first or entity.base is None:
                 entity.base = state
         core = self.entities[self.runtime.tree.root]  # type: ignore[union-attr]
+        if first:
+            self.ext_first = core.values.get("P_ext[MW]")
         if hooks.input_method is None:
             core.state = self._offset(core)
         info = self.runtime.info  # type: ignore[union-attr]
@@ -366,7 +370,9 @@ class MosaikAgents(mosaik_api_v3.Simulator):
                 planned = sum(t.consumption - t.production for t in targets)  # type: ignore
                 values["P_exchange[MW]"] = planned + offset
             bases = [_as_state(self.entities[u.eid].base) for u in self.runtime.units]  # type: ignore
-            if all(b is not None for b in bases):
+            if self.ext_first is not None:  # measured before the agents acted at this time
+                values["P_uncontrolled[MW]"] = self.ext_first
+            elif all(b is not None for b in bases):
                 values["P_uncontrolled[MW]"] = offset - sum(b.net for b in bases)  # type: ignore
         return {a: values[a] for a in attrs if a in values}
 

@@ -13,7 +13,7 @@ __all__ = ["write_plots"]
 
 
 def write_plots(frame: pd.DataFrame, units: dict[str, dict[str, Any]], out: Path,
-                start: pd.Timestamp, ext_id: str) -> list[Path]:
+                start: pd.Timestamp, ext_id: str, core_id: str | None) -> list[Path]:
     """Write ``exchange.png``, ``cell_balances.png`` and ``grid_envelopes.png``."""
     import matplotlib
 
@@ -25,9 +25,10 @@ def write_plots(frame: pd.DataFrame, units: dict[str, dict[str, Any]], out: Path
 
     paths = []
     ext = wide(frame, "P[MW]")[ext_id]
-    ext_first = wide(frame, "P[MW]", "value_first")[ext_id]
     fig, ax = plt.subplots(figsize=(10, 4))
-    ax.plot(times(ext.index), ext_first.to_numpy(), label="without agents", color="0.5")
+    if core_id is not None:
+        ext_first = wide(frame, "P_uncontrolled[MW]")[core_id]
+        ax.plot(times(ext.index), ext_first.to_numpy(), label="without agents", color="0.5")
     ax.plot(times(ext.index), ext.to_numpy(), label="with agents", color="tab:blue")
     ax.axhline(0, color="black", lw=0.5)
     ax.set(ylabel="external grid exchange [MW] (import +)", title="External-grid exchange")

@@ -1,11 +1,10 @@
 """``TidyRecorder``: a mosaik sink that keeps a tidy (long) time series of every input.
 
-For each mosaik time, source entity and attribute it keeps the value of the *first*
-and of the *last* same-time iteration: the first is what the system did before the
-agents acted at that time (uncontrolled units, and the grid's power flow on them), the
-last is the settled result. At ``finalize`` it writes ``timeseries.csv`` (or
-``timeseries.parquet`` with ``fmt="parquet"``) with the columns ``time`` (s),
-``datetime``, ``entity``, ``attr``, ``value``, ``value_first``.
+For each mosaik time, source entity and attribute it keeps the last value it received
+(started outside a ``world.group()``, it gets the settled values of each step). At
+``finalize`` it writes ``timeseries.csv`` (or ``timeseries.parquet`` with
+``fmt="parquet"``) with the columns ``time`` (s), ``datetime``, ``entity``, ``attr``,
+``value``.
 """
 
 from __future__ import annotations
@@ -30,7 +29,6 @@ class TidyRecorder(mosaik_api_v3.Simulator):
 
     def __init__(self) -> None:
         super().__init__(META)
-        self.first: dict[tuple[int, str, str], Any] = {}
         self.last: dict[tuple[int, str, str], Any] = {}
         self.out = Path("results")
         self.fmt = "csv"
@@ -55,17 +53,14 @@ class TidyRecorder(mosaik_api_v3.Simulator):
         for attrs in inputs.values():
             for attr, sources in attrs.items():
                 for src, value in sources.items():
-                    key = (time, src, attr)
-                    self.first.setdefault(key, value)
-                    self.last[key] = value
+                    self.last[(time, src, attr)] = value
         return None
 
     def frame(self) -> pd.DataFrame:
         """The tidy table of everything recorded so far."""
         keys = list(self.last)
         frame = pd.DataFrame(keys, columns=["time", "entity", "attr"])
-        frame["value"] = [self.last[k] for k in keys]
-        frame["value_first"] = [self.first[k] for k in keys]
+        frame["value"] = list(self.last.values())
         if self.start is not None:
             frame.insert(1, "datetime", self.start + pd.to_timedelta(frame["time"], unit="s"))
         return frame.sort_values(["time", "entity", "attr"], kind="stable").reset_index(

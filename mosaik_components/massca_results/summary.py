@@ -9,22 +9,23 @@ import pandas as pd
 __all__ = ["summarize", "wide"]
 
 
-def wide(frame: pd.DataFrame, attr: str, column: str = "value") -> pd.DataFrame:
+def wide(frame: pd.DataFrame, attr: str) -> pd.DataFrame:
     """One attribute as a time x entity table."""
     part = frame[frame["attr"] == attr]
-    return part.pivot(index="time", columns="entity", values=column).astype(float)
+    return part.pivot(index="time", columns="entity", values="value").astype(float)
 
 
 def summarize(frame: pd.DataFrame, units: dict[str, dict[str, Any]], step: int,
               ext_id: str, core_id: str | None) -> dict[str, Any]:
     """Energy exchanged (with and without the agents), curtailment, grid extremes, times.
 
-    Without the agents means the first same-time iteration of every step: the units'
-    uncontrolled powers and the grid's power flow on them.
+    Without the agents means the core's ``P_uncontrolled[MW]``: the grid's power flow on
+    the units' uncontrolled powers in the first iteration of every step (a run without
+    agents, ``core_id=None``, is its own baseline).
     """
     hours = step / 3600
     ext = wide(frame, "P[MW]")[ext_id]
-    ext_first = wide(frame, "P[MW]", "value_first")[ext_id]
+    ext_first = wide(frame, "P_uncontrolled[MW]")[core_id] if core_id is not None else ext
     unit_p = wide(frame, "P[MW]")[list(units)]
     summary: dict[str, Any] = {
         "steps": int(len(ext)),

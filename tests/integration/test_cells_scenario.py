@@ -38,7 +38,7 @@ def test_results_files_and_summary(run_with_mas):
     assert json.loads((out / "summary.json").read_text())["steps"] == 12
     for name in ("exchange.png", "cell_balances.png", "grid_envelopes.png"):
         assert (out / name).stat().st_size > 10_000
-    assert set(frame.columns) == {"time", "datetime", "entity", "attr", "value", "value_first"}
+    assert set(frame.columns) == {"time", "datetime", "entity", "attr", "value"}
     assert summary["converged_all"]
 
 
@@ -57,14 +57,14 @@ def test_units_stay_within_their_bounds(run_with_mas):
     _, _, frame = run_with_mas
     p, lo, hi = (unit_columns(frame, a) for a in ("P[MW]", "P_min[MW]", "P_max[MW]"))
     assert ((p >= lo - 1e-9) & (p <= hi + 1e-9)).all().all()
-    first = wide(frame, "P[MW]", "value_first")
-    assert (first[p.columns] != p).any().any()  # and the agents did move units
+    # every unit follows its agent's setpoint (P_set = P + limited)
+    assert (unit_columns(frame, "limited[MW]").abs() < 1e-9).all().all()
 
 
 def test_exchange_not_worse_than_without_agents(run_with_mas, tmp_path):
     _, summary, frame = run_with_mas
     ext = wide(frame, "P[MW]")["Grid-0.ExternalGrid-0"]
-    first = wide(frame, "P[MW]", "value_first")["Grid-0.ExternalGrid-0"]
+    first = wide(frame, "P_uncontrolled[MW]")["MAS-0.MosaikAgent"]
     assert (ext.abs() <= first.abs() + 1e-6).all()
     assert summary["exchange_abs_MWh"] < summary["exchange_abs_MWh_uncontrolled"]
     # the first iteration is the uncontrolled system: a run without agents agrees
@@ -94,17 +94,14 @@ def test_bad_command_lines(argv, message, capsys):
     assert re.search(message, capsys.readouterr().err)
 
 
-def test_agents_setpoints_and_cell_aggregates_are_recorded(run_with_mas):
+def test_cell_aggregates_are_recorded(run_with_mas):
     _, _, frame = run_with_mas
-    sets = wide(frame, "P_set[MW]")
-    agents = [c for c in sets.columns if c.startswith("MAS-0.")]
-    assert len(agents) == 2 * 24 + 2  # one per unit, plus the two cell controllers
-    units = unit_columns(frame, "P[MW]")
-    # the settled unit powers are the agents' setpoints: same totals per step
-    cells_total = wide(frame, "P[MW]")[["MAS-0.Agent_0", "MAS-0.Agent_1"]].sum(axis=1)
-    unit_sets = sets[agents].sum(axis=1) - sets[["MAS-0.Agent_0", "MAS-0.Agent_1"]].sum(axis=1)
-    assert unit_sets.to_numpy() == pytest.approx(units.sum(axis=1).to_numpy(), abs=1e-6)
-    assert cells_total.to_numpy() == pytest.approx(units.sum(axis=1).to_numpy(), abs=1e-6)
+    cells_p = wide(frame, "P[MW]")[["MAS-0.Agent_0", "MAS-0.Agent_1"]]
+    cells_set = wide(frame, "P_set[MW]")[["MAS-0.Agent_0", "MAS-0.Agent_1"]]
+    units = unit_columns(frame, "P[MW]").sum(axis=1)
+    # the cells' aggregates are what the units run at, and what the cells were told
+    assert cells_p.sum(axis=1).to_numpy() == pytest.approx(units.to_numpy(), abs=1e-6)
+    assert cells_set.sum(axis=1).to_numpy() == pytest.approx(units.to_numpy(), abs=1e-6)
 
 
 def test_mosaik_pv_variant_runs(tmp_path):
