@@ -148,7 +148,8 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
                                                start=start, column=name)
                 for name in PROFILE_OF_CLASS.values()}
     # outside the group: the recorder gets the settled values of every step
-    recorder_sim = world.start("Recorder", out=str(args.out), fmt=args.format, start=start)
+    recorder_sim = world.start("Recorder", step_size=step, out=str(args.out), fmt=args.format,
+                               start=start)
     recorder = recorder_sim.Recorder()
     with world.group():
         grid_sim = world.start("Grid", step_size=None)  # event-based: re-runs per iteration

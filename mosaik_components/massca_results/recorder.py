@@ -1,7 +1,8 @@
 """``TidyRecorder``: a mosaik sink that keeps a tidy (long) time series of every input.
 
-For each mosaik time, source entity and attribute it keeps the last value it received
-(started outside a ``world.group()``, it gets the settled values of each step). At
+Time-based with ``step_size`` (so its many inputs trigger nothing and cost mosaik no
+scheduling): for each of its steps, source entity and attribute it keeps the value it
+received; started outside a ``world.group()`` it gets the settled values of each step. At
 ``finalize`` it writes ``timeseries.csv`` (or ``timeseries.parquet`` with
 ``fmt="parquet"``) with the columns ``time`` (s), ``datetime``, ``entity``, ``attr``,
 ``value``.
@@ -19,7 +20,7 @@ __all__ = ["TidyRecorder"]
 
 META = {
     "api_version": "3.0",
-    "type": "event-based",
+    "type": "time-based",
     "models": {"Recorder": {"public": True, "any_inputs": True, "params": [], "attrs": []}},
 }
 
@@ -32,12 +33,17 @@ class TidyRecorder(mosaik_api_v3.Simulator):
         self.last: dict[tuple[int, str, str], Any] = {}
         self.out = Path("results")
         self.fmt = "csv"
+        self.step_size = 900
         self.start: pd.Timestamp | None = None
 
-    def init(self, sid: str, time_resolution: float = 1.0, out: str = "results",
-             fmt: str = "csv", start: str | None = None) -> dict[str, Any]:
+    def init(self, sid: str, time_resolution: float = 1.0, step_size: int = 900,
+             out: str = "results", fmt: str = "csv", start: str | None = None
+             ) -> dict[str, Any]:
         if fmt not in ("csv", "parquet"):
             raise ValueError(f"{sid}: fmt must be 'csv' or 'parquet', got {fmt!r}")
+        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+            raise ValueError(f"{sid}: step_size must be an integer >= 1, got {step_size!r}")
+        self.step_size = step_size
         self.out = Path(out)
         self.fmt = fmt
         self.start = pd.Timestamp(start) if start is not None else None
@@ -54,7 +60,7 @@ class TidyRecorder(mosaik_api_v3.Simulator):
             for attr, sources in attrs.items():
                 for src, value in sources.items():
                     self.last[(time, src, attr)] = value
-        return None
+        return time + self.step_size
 
     def frame(self) -> pd.DataFrame:
         """The tidy table of everything recorded so far."""
