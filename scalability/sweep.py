@@ -18,9 +18,11 @@ from __future__ import annotations
 import argparse
 import json
 import re
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import tomllib
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
@@ -79,70 +81,119 @@ def error_line(stderr: str) -> str:
     return (errors or lines)[-1]
 
 
-def run_point(point: Point, args: argparse.Namespace) -> tuple[dict, list[dict]]:
-    """Run one point in its own process; its run row and its step rows."""
-    cells, depth, attempt = point
-    seed = args.seed + attempt
-    row: dict[str, Any] = {"cells_count": cells, "hierarchy_depth": depth,
-                           "attempt": attempt, "seed": seed}
-    with tempfile.TemporaryDirectory(prefix="massca-sweep-") as tmp:
-        command = [sys.executable, str(SCENARIO), "--cells", str(cells), "--depth", str(depth),
-                   "--seed", str(seed), "--until", str(args.until), "--strategy",
-                   args.strategy, "--quiet", "--no-plots", "--out", tmp]
-        try:
-            done = subprocess.run(command, capture_output=True, text=True,
-                                  timeout=args.timeout)
-        except subprocess.TimeoutExpired:
-            return {**row, "status": "failed",
-                    "error": f"timed out after {args.timeout} s"}, []
-        if done.returncode != 0:
-            return {**row, "status": "failed",
-                    "error": f"exit {done.returncode}: {error_line(done.stderr)}"[:500]}, []
-        summary = json.loads((Path(tmp) / "summary.json").read_text())
-        frame = pd.read_csv(Path(tmp) / "timeseries.csv")
+class Runner:
+    """Runs points in child processes (own sessions) and stops them all on request.
+
+    Ctrl-C or SIGTERM (``docker stop``) only set the stop flag: running children are
+    terminated, and their runs are *not* recorded, so a restart runs them again.
+    """
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.stop = threading.Event()
+        self.children: set[subprocess.Popen] = set()
+        self.lock = threading.Lock()
+
+    def request_stop(self, signum: int, frame: Any) -> None:
+        """Signal handler."""
+        self.stop.set()
+
+    def terminate_children(self) -> None:
+        with self.lock:
+            for child in self.children:
+                child.terminate()
+
+    def run_point(self, point: Point) -> tuple[dict, list[dict]] | None:
+        """Run one point; its run row and step rows (None if stopped meanwhile)."""
+        cells, depth, attempt = point
+        args = self.args
+        seed = args.seed + attempt
+        row: dict[str, Any] = {"cells_count": cells, "hierarchy_depth": depth,
+                               "attempt": attempt, "seed": seed}
+        with tempfile.TemporaryDirectory(prefix="massca-sweep-") as tmp:
+            command = [sys.executable, str(SCENARIO), "--cells", str(cells), "--depth",
+                       str(depth), "--seed", str(seed), "--until", str(args.until),
+                       "--strategy", args.strategy, "--quiet", "--no-plots", "--out", tmp]
+            with self.lock:
+                if self.stop.is_set():
+                    return None
+                child = subprocess.Popen(command, stdout=subprocess.DEVNULL,
+                                         stderr=subprocess.PIPE, text=True,
+                                         start_new_session=True)
+                self.children.add(child)
+            try:
+                _, stderr = child.communicate(timeout=args.timeout)
+            except subprocess.TimeoutExpired:
+                child.kill()
+                child.communicate()
+                return {**row, "status": "failed",
+                        "error": f"timed out after {args.timeout} s"}, []
+            finally:
+                with self.lock:
+                    self.children.discard(child)
+            if self.stop.is_set():
+                return None
+            if child.returncode != 0:
+                return {**row, "status": "failed",
+                        "error": f"exit {child.returncode}: {error_line(stderr)}"[:500]}, []
+            return parse_run(row, Path(tmp))
+
+
+def parse_run(row: dict[str, Any], folder: Path) -> tuple[dict, list[dict]]:
+    """The run row and step rows from a finished run's ``summary.json`` and time series."""
+    summary = json.loads((folder / "summary.json").read_text())
+    frame = pd.read_csv(folder / "timeseries.csv")
     core = frame[frame["entity"] == "MAS-0.MosaikAgent"]
     per_step = core.pivot(index="time", columns="attr", values="value")
-    row.update(status="ok", error="", sim_time=summary["wall_time_s"],
-               agents=summary["agents"], messages=summary["messages"],
-               agent_time=summary["agent_time_s"],
-               agent_time_per_step=summary["agent_time_per_step_s"],
-               power_flow_time=summary["power_flow_s"], peak_rss_mib=summary["peak_rss_mib"],
-               iterations_max=summary["iterations_max"], import_MWh=summary["import_MWh"],
-               import_MWh_uncontrolled=summary["import_MWh_uncontrolled"])
-    steps = [{"step": i, "cells_count": cells, "hierarchy_depth": depth, "attempt": attempt,
+    row = {**row, "status": "ok", "error": "", "sim_time": summary["wall_time_s"],
+           "agents": summary["agents"], "messages": summary["messages"],
+           "agent_time": summary["agent_time_s"],
+           "agent_time_per_step": summary["agent_time_per_step_s"],
+           "power_flow_time": summary["power_flow_s"], "peak_rss_mib": summary["peak_rss_mib"],
+           "iterations_max": summary["iterations_max"], "import_MWh": summary["import_MWh"],
+           "import_MWh_uncontrolled": summary["import_MWh_uncontrolled"]}
+    steps = [{"step": i, "cells_count": row["cells_count"],
+              "hierarchy_depth": row["hierarchy_depth"], "attempt": row["attempt"],
               "agents_time": float(r["steptime"]), "messages": int(float(r["messages"])),
               "iterations": int(float(r["iterations"])), "agents": summary["agents"]}
              for i, (_, r) in enumerate(per_step.iterrows())]
     return row, steps
 
 
-def run_sweep(args: argparse.Namespace) -> int:
-    """Run the remaining points of this shard; returns the number of failed runs."""
+def run_sweep(args: argparse.Namespace) -> int | None:
+    """Run the remaining points of this shard; the number of failed runs (None: stopped)."""
     from tqdm import tqdm
 
     out = Path(args.out)
     todo_all = points(args.cells, args.depth, args.attempts, args.shard)
-    done = results.finished(out)
-    todo = [p for p in todo_all if p not in done]
+    done = results.finished(out, include_failed=not args.retry_failed)
+    queue = [p for p in todo_all if p not in done]
+    runner = Runner(args)
+    signal.signal(signal.SIGINT, runner.request_stop)
+    signal.signal(signal.SIGTERM, runner.request_stop)
     failed = 0
-    bar = tqdm(total=len(todo_all), initial=len(todo_all) - len(todo), unit="run",
+    bar = tqdm(total=len(todo_all), initial=len(todo_all) - len(queue), unit="run",
                desc=f"sweep {args.shard[0]}/{args.shard[1]}", disable=args.quiet)
     with ThreadPoolExecutor(max_workers=args.jobs) as pool:
         pending: dict[Future, Point] = {}
-        queue = list(todo)
-        while queue or pending:
-            while queue and len(pending) < args.jobs:
+        while (queue and not runner.stop.is_set()) or pending:
+            while queue and len(pending) < args.jobs and not runner.stop.is_set():
                 point = queue.pop(0)
-                pending[pool.submit(run_point, point, args)] = point
-            finished, _ = wait(pending, return_when=FIRST_COMPLETED)
+                pending[pool.submit(runner.run_point, point)] = point
+            finished, _ = wait(pending, timeout=0.5, return_when=FIRST_COMPLETED)
+            if runner.stop.is_set():
+                runner.terminate_children()
             for future in finished:
                 point = pending.pop(future)
                 try:
-                    row, steps = future.result()
+                    outcome = future.result()
                 except Exception as exc:  # recorded, the sweep goes on
-                    row, steps = {"cells_count": point[0], "hierarchy_depth": point[1],
-                                  "attempt": point[2], "seed": args.seed + point[2],
-                                  "status": "failed", "error": repr(exc)[:500]}, []
+                    outcome = ({"cells_count": point[0], "hierarchy_depth": point[1],
+                                "attempt": point[2], "seed": args.seed + point[2],
+                                "status": "failed", "error": repr(exc)[:500]}, [])
+                if outcome is None:
+                    continue  # stopped: not a result of the point
+                row, steps = outcome
                 if steps:
                     results.append_rows(out / "steps.csv", results.STEP_FIELDS, steps)
                 results.append_rows(out / "runs.csv", results.RUN_FIELDS, [row])
@@ -152,6 +203,10 @@ def run_sweep(args: argparse.Namespace) -> int:
                     bar.write(f"failed {point}: {row['error']}")
     bar.close()
     results.export_massca(out)
+    if runner.stop.is_set():
+        print("stopped: finished points are kept; run the same command to resume",
+              file=sys.stderr)
+        return None
     return failed
 
 
@@ -190,6 +245,8 @@ def parser() -> argparse.ArgumentParser:
     run.add_argument("--shard", type=shard, default=None, help="K/N (default 1/1)")
     run.add_argument("--timeout", type=float, default=None, help="seconds per run")
     run.add_argument("--out", type=Path, default=None, help="results/sweep")
+    run.add_argument("--retry-failed", action="store_true",
+                     help="run points again whose earlier run failed")
     run.add_argument("--quiet", action="store_true")
     merge = sub.add_parser("merge", help="join the result folders of several shards")
     merge.add_argument("sources", type=Path, nargs="+")
@@ -219,7 +276,8 @@ def resolve(args: argparse.Namespace) -> argparse.Namespace:
             raise ValueError(f"--{name}: must be an integer >= 1, got {merged[name]!r}")
     if merged["until"] < 900:
         raise ValueError(f"--until: must be at least one step (900 s), got {merged['until']}")
-    return argparse.Namespace(**merged, quiet=args.quiet, config=args.config)
+    return argparse.Namespace(**merged, quiet=args.quiet, config=args.config,
+                              retry_failed=args.retry_failed)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -241,6 +299,8 @@ def main(argv: list[str] | None = None) -> int:
         cli.error(str(exc))
     started = time.perf_counter()
     failed = run_sweep(config)
+    if failed is None:
+        return 130
     if not config.quiet:
         print(f"sweep finished in {time.perf_counter() - started:.0f} s; failed runs: {failed}")
     return 1 if failed else 0

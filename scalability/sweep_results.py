@@ -61,9 +61,10 @@ def key_of(row: dict[str, Any]) -> tuple[int, int, int]:
     return tuple(int(row[k]) for k in KEY)  # type: ignore[return-value]
 
 
-def finished(out: Path) -> set[tuple[int, int, int]]:
-    """Points with a row in ``runs.csv`` (ok or failed)."""
-    return {key_of(row) for row in read_rows(out / "runs.csv")}
+def finished(out: Path, include_failed: bool = True) -> set[tuple[int, int, int]]:
+    """Points with a row in ``runs.csv`` (ok, and failed ones unless told otherwise)."""
+    return {key_of(row) for row in read_rows(out / "runs.csv")
+            if include_failed or row["status"] == "ok"}
 
 
 def unique_steps(rows: list[dict[str, str]]) -> list[dict[str, str]]:
@@ -95,6 +96,7 @@ def merge(sources: list[Path], out: Path) -> tuple[int, int]:
 
 def export_massca(out: Path) -> None:
     """MASSCA's ``simulation_time.csv`` and ``scalability_time.csv`` (plus our columns)."""
+    out.mkdir(parents=True, exist_ok=True)
     runs = [r for r in read_rows(out / "runs.csv") if r["status"] == "ok"]
     steps = unique_steps(read_rows(out / "steps.csv"))
     ok = {key_of(r) for r in runs}

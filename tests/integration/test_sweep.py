@@ -110,3 +110,25 @@ def test_merge_joins_shards_and_drops_duplicate_steps(tmp_path):
 def test_growth_exponent():
     assert results.growth_exponent([(10, 1.0), (100, 10.0), (1000, 100.0)]) == pytest.approx(1)
     assert results.growth_exponent([(10, 1.0), (100, 100.0)]) == pytest.approx(2)
+
+
+def test_interrupted_sweep_records_nothing_for_the_killed_run_and_resumes(tmp_path):
+    """SIGINT to the sweep and its run (as Ctrl-C does): the run is not recorded."""
+    import signal
+    import subprocess
+    import time
+
+    out = tmp_path / "sweep"
+    command = [sys.executable, str(ROOT / "scalability" / "sweep.py"), "run", *SMALL,
+               "--until", "86400", "--out", str(out)]
+    process = subprocess.Popen(command, start_new_session=True)
+    time.sleep(4)  # the first run has started
+    os.killpg(process.pid, signal.SIGINT)
+    assert process.wait(timeout=60) == 130
+    assert results.read_rows(out / "runs.csv") == []
+    # --retry-failed runs failed points again; finished ones are skipped in any case
+    results.append_rows(out / "runs.csv", results.RUN_FIELDS, [
+        {"cells_count": 1, "hierarchy_depth": 1, "attempt": 0, "seed": 13,
+         "status": "failed", "error": "earlier"}])
+    assert results.finished(out) == {(1, 1, 0)}
+    assert results.finished(out, include_failed=False) == set()
