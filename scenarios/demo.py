@@ -4,8 +4,8 @@
 
 Runs in a few seconds on any machine, no external service and no data files. The
 agents balance each 15-minute step through a same-time loop with the units; the
-result is a CSV of every unit's power and setpoint and the external-grid exchange
-with and without coordination::
+result is a tidy CSV (``timeseries.csv``) of every unit's power and setpoint and the
+external-grid exchange with and without coordination::
 
     python scenarios/demo.py --out results/demo
 """
@@ -13,11 +13,13 @@ with and without coordination::
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
 import mosaik
+import pandas as pd
+
+from mosaik_components.massca_results.summary import wide
 
 HERE = Path(__file__).resolve().parent
 if str(HERE) not in sys.path:
@@ -26,7 +28,7 @@ if str(HERE) not in sys.path:
 SIM_CONFIG = {
     "MAS": {"python": "mosaik_components.mas:MosaikAgents"},
     "Units": {"python": "demo_units:DemoUnits"},
-    "Recorder": {"python": "recorder:Recorder"},
+    "Recorder": {"python": "mosaik_components.massca_results.recorder:TidyRecorder"},
 }
 STEP = 900
 
@@ -56,7 +58,7 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     with world.group():
         mas = world.start("MAS", step_size=STEP)
         units = world.start("Units", step_size=STEP)
-    recorder = world.start("Recorder", path=str(args.out / "demo.csv")).Recorder()
+    recorder = world.start("Recorder", step_size=STEP, out=str(args.out)).Recorder()
     core = mas.MosaikAgents()
     world.connect(core, recorder, "steptime", "messages", "P_exchange[MW]",
                   "P_uncontrolled[MW]")
@@ -74,19 +76,19 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
             world.connect(unit, recorder, "P[MW]")
             world.connect(agent, recorder, "P_set[MW]")
     world.run(until=args.hours * 3600, print_progress=not args.quiet)
-    return summarize(args.out / "demo.csv", core.full_id, args.quiet)
+    return summarize(args.out / "timeseries.csv", core.full_id, args.quiet)
 
 
 def summarize(path: Path, core: str, quiet: bool) -> dict[str, float]:
     """Energy exchanged with the external grid with and without coordination (MWh)."""
-    with path.open() as handle:
-        rows = list(csv.DictReader(handle))
+    frame = pd.read_csv(path)
     hours = STEP / 3600
-    planned = sum(abs(float(r[f"{core}.P_exchange[MW]"])) for r in rows) * hours
-    uncontrolled = sum(abs(float(r[f"{core}.P_uncontrolled[MW]"])) for r in rows) * hours
-    agent_time = sum(float(r[f"{core}.steptime"]) for r in rows)
-    summary = {"exchange_without_mas_MWh": uncontrolled, "exchange_with_mas_MWh": planned,
-               "agent_time_s": agent_time, "steps": len(rows)}
+    planned = wide(frame, "P_exchange[MW]")[core].abs().sum() * hours
+    uncontrolled = wide(frame, "P_uncontrolled[MW]")[core].abs().sum() * hours
+    steptime = wide(frame, "steptime")[core]
+    summary = {"exchange_without_mas_MWh": float(uncontrolled),
+               "exchange_with_mas_MWh": float(planned),
+               "agent_time_s": float(steptime.sum()), "steps": len(steptime)}
     if not quiet:
         print(f"results: {path}")
         for key, value in summary.items():
