@@ -246,7 +246,9 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             role = entity.role
             if role == "controller":
                 continue
-            if hooks.input_method is not None and (entity.raw or entity.state is None):
+            hooked = hooks.input_method is not None and (
+                role == "unit" or self.config.massca_mode)  # a typed core keeps its offset
+            if hooked and (entity.raw or entity.state is None):
                 state = hooks.input_method(
                     entity.eid, entity.eid, entity.raw, self._own_state(entity), self.time,
                     first, **self.config.user_params,
@@ -267,7 +269,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         core = self.entities[self.runtime.tree.root]  # type: ignore[union-attr]
         if first:
             self.ext_first = core.values.get("P_ext[MW]")
-        if hooks.input_method is None:
+        if not self.config.massca_mode:
             core.state = self._offset(core)
         info = self.runtime.info  # type: ignore[union-attr]
         info.core_state = core.state

@@ -14,3 +14,12 @@ class KeepImport(BalanceStrategy):
 
     def decide(self, system, offset):
         return super().decide(system, offset - self.reserve)
+
+
+def producer_input(aeid, aid, input_data, current_state, current_time, first_time_step,
+                   **kwargs):
+    """A MASSCA-style input_method used with a typed strategy: every unit produces."""
+    value = {attr: sum(sources.values()) for attr, sources in input_data.items()}
+    return {"production": {"current": value["current"], "min": value["min"],
+                           "max": value["max"]},
+            "consumption": {"current": 0.0, "min": 0.0, "max": 0.0}}
