@@ -89,6 +89,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=f"one of {sorted(STRATEGIES)} or 'module:Class'")
     parser.add_argument("--flex", type=float, default=0.2,
                         help="load flexibility: share a load may move down or up")
+    parser.add_argument("--der-scale", type=float, default=1.0,
+                        help="multiply the CIGRE PV and wind ratings (1: as CIGRE; the "
+                             "feeders then always import, larger values give surplus hours)")
     parser.add_argument("--pv", choices=["pvlib", "mosaik-pv"], default="pvlib")
     parser.add_argument("--no-mas", action="store_true",
                         help="run without the agents (uncontrolled baseline)")
@@ -100,6 +103,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     args.until = args.until if args.until is not None else 86400 * (args.days or 1)
     if args.until < args.step:
         parser.error(f"argument --until: {args.until} s is shorter than --step {args.step} s")
+    if not args.der_scale >= 0:
+        parser.error(f"argument --der-scale: must be >= 0, got {args.der_scale}")
     if not 0 <= args.flex <= 1:
         parser.error(f"argument --flex: must be within [0, 1], got {args.flex}")
     if args.step % 900:
@@ -224,19 +229,20 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
             agent_kind = "consumer"
         elif kind == "pv" and args.pv == "mosaik-pv":
             # area such that 1000 W/m2 at 20 % efficiency gives the element's peak power
-            unit = sims["pv"].PV(latitude=args.site_latitude, area=float(row.p_mw) * 5000.0,
+            unit = sims["pv"].PV(latitude=args.site_latitude,
+                                 area=float(row.p_mw) * args.der_scale * 5000.0,
                                  efficiency=0.2, el_tilt=30.0, az_tilt=0.0)
             world.connect(weather, unit, "DNI[W/m2]")
             world.connect(unit, bus, ("P[MW]", "P_gen[MW]"))
             agent_kind = "producer"
         elif kind == "pv":
-            unit = sims["pv"].PV(peak_mw=float(row.p_mw))
+            unit = sims["pv"].PV(peak_mw=float(row.p_mw) * args.der_scale)
             world.connect(weather, unit, "GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]", "T_air[degC]",
                           "wind_speed[m/s]")
             world.connect(unit, bus, "P_gen[MW]")
             agent_kind = "producer"
         elif kind == "wind":
-            unit = sims["wind"].WECS(P_rated=float(row.p_mw), **WIND_CURVE)
+            unit = sims["wind"].WECS(P_rated=float(row.p_mw) * args.der_scale, **WIND_CURVE)
             world.connect(weather, unit, "wind_speed[m/s]")
             world.connect(unit, bus, "P_gen[MW]")
             agent_kind = "producer"

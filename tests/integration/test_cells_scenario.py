@@ -82,6 +82,7 @@ def test_exchange_not_worse_than_without_agents(run_with_mas, tmp_path):
         (["--until", "600", "--step", "900"], "argument --until: 600 s is shorter than"),
         (["--step", "1000"], "argument --step: the data is at 15 min"),
         (["--flex", "2"], r"argument --flex: must be within \[0, 1\]"),
+        (["--der-scale", "-1"], "argument --der-scale: must be >= 0, got -1.0"),
         (["--pv", "solar"], "argument --pv: invalid choice: 'solar'"),
         (["--start", "yesterday-ish"], "argument --start: not a timestamp"),
         (["--days", "1", "--until", "900"], "not allowed with argument"),
