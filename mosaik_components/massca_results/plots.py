@@ -41,8 +41,11 @@ def write_plots(frame: pd.DataFrame, units: dict[str, dict[str, Any]], out: Path
                              .sum(axis=1) for c in cells})
     fig, ax = plt.subplots(figsize=(10, 4))
     positive, negative = balances.clip(lower=0), balances.clip(upper=0)
-    ax.stackplot(times(balances.index), positive.T.to_numpy(), labels=balances.columns)
-    ax.stackplot(times(balances.index), negative.T.to_numpy())
+    palette = plt.get_cmap("tab20")
+    colors = [palette(i % 20) for i in range(len(cells))]  # one colour per cell, both stacks
+    ax.stackplot(times(balances.index), positive.T.to_numpy(), labels=balances.columns,
+                 colors=colors)
+    ax.stackplot(times(balances.index), negative.T.to_numpy(), colors=colors)
     ax.axhline(0, color="black", lw=0.5)
     ax.set(ylabel="net power [MW] (generation +)", title="Cell balances (stacked)")
     if len(cells) <= 12:
