@@ -2,7 +2,7 @@
 
 ``init``/``setup_done``/``step`` are generator functions that ``yield`` awaitables:
 mosaik (in-process) and mosaik_api_v3 (``cmd`` subprocess) await them on their own
-loop, which is where the mango container runs. No nest_asyncio, no threads.
+loop, which is where the mango container runs: no nested event loops, no threads.
 
 Per ``step``: inputs -> unit states -> one coordination cycle (see :mod:`.runtime`)
 -> outputs. In a ``world.group()`` with weak connections back to the units, mosaik

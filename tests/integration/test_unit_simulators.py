@@ -3,22 +3,19 @@
     Weather, LoadProfile -> FlexLoad, WECS, PV, Battery <-> MAS (same-time loop)
 """
 
+import sys
+
 import pytest
 
 from tests.conftest import ROOT, sim_instance
 
+sys.path.insert(0, str(ROOT / "scenarios"))
+import cells  # noqa: E402
+
 DATA = ROOT / "scenarios" / "data"
 START = "2019-06-21 10:00"
-CONFIG = {
-    "MAS": {"python": "mosaik_components.mas:MosaikAgents"},
-    "Weather": {"python": "mosaik_components.massca_units.timeseries:WeatherSimulator"},
-    "Profiles": {"python": "mosaik_components.massca_units.timeseries:ProfileSimulator"},
-    "FlexLoad": {"python": "mosaik_components.massca_units.flexload:FlexLoadSimulator"},
-    "PV": {"python": "mosaik_components.massca_units.pv:PVSimulator"},
-    "WECS": {"python": "mosaik_components.massca_units.wecs:WecsSimulator"},
-    "Battery": {"python": "mosaik_components.massca_units.battery:BatterySimulator"},
-    "Collector": {"python": "tests.simulators.collector:Collector"},
-}
+CONFIG = {**cells.SIM_CONFIG,
+          "Collector": {"python": "tests.simulators.collector:Collector"}}
 
 
 def build(world, load_peak):
