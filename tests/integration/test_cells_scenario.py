@@ -114,3 +114,11 @@ def test_mosaik_pv_variant_runs(tmp_path):
                                if c.startswith("MosaikPV")]]
     assert len(pv.columns) == 8 and (pv.to_numpy() > 0).all()  # daylight output
     assert summary["exchange_abs_MWh"] <= summary["exchange_abs_MWh_uncontrolled"] + 1e-9
+
+
+def test_parquet_results(tmp_path):
+    cells.run(cells.parse_args(["--cells", "1", "--until", "1800", "--quiet", "--no-plots",
+                                "--format", "parquet", "--out", str(tmp_path)]))
+    frame = pd.read_parquet(tmp_path / "timeseries.parquet")
+    assert set(frame.columns) == {"time", "datetime", "entity", "attr", "value"}
+    assert sorted(frame["time"].unique()) == [0, 900]
