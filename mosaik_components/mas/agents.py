@@ -197,7 +197,8 @@ class ControllerAgent(_Aggregating):
             return
         self.instructed = self.cycle
         self.target = content.target
-        self.instruct(self.coordination.split(self.eid, content.target, self.reports, self.info))
+        self.instruct(self.coordination.split(self.eid, content.target, self.state,
+                                              self.reports, self.info))
 
 
 class CoreAgent(_Aggregating):

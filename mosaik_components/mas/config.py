@@ -11,7 +11,7 @@ import importlib
 import logging
 import math
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from .errors import ConfigError
@@ -195,6 +195,4 @@ def parse_config(raw: Mapping[str, Any]) -> MasConfig:
 
 
 def _with_user_params(config: MasConfig, params: dict[str, Any]) -> MasConfig:
-    user = {"verbose": config.verbose, **params}
-    return MasConfig(**{**{f: getattr(config, f) for f in config.__dataclass_fields__},
-                        "user_params": user})
+    return replace(config, user_params={"verbose": config.verbose, **params})

@@ -52,9 +52,13 @@ class Coordination(Protocol):
         ...
 
     def split(
-        self, eid: str, instruction: Any, children: Mapping[str, Any], info: CycleInfo
+        self, eid: str, instruction: Any, own: Any, children: Mapping[str, Any],
+        info: CycleInfo,
     ) -> dict[str, Any]:
-        """A controller's instructions, one per child, from its own instruction."""
+        """A controller's instructions, one per child, from its own instruction.
+
+        ``own`` is the aggregate the controller reported up in this cycle.
+        """
         ...
 
     def execute(self, eid: str, instruction: Any, own: Any, info: CycleInfo) -> Any:
@@ -85,10 +89,11 @@ class StrategyCoordination:
         system = aggregate(children.values())
         target = self.strategy.decide(system, info.offset)
         _check_target(target, system, f"{self.strategy.name}.decide at {eid!r}")
-        return self.split(eid, target, children, info)
+        return self.split(eid, target, system, children, info)
 
     def split(
-        self, eid: str, instruction: Target, children: Mapping[str, UnitState], info: CycleInfo
+        self, eid: str, instruction: Target, own: UnitState, children: Mapping[str, UnitState],
+        info: CycleInfo,
     ) -> dict[str, Target]:
         """Split and verify: every child's target in its band, the sum equal to ours."""
         targets = self.strategy.split(instruction, list(children.values()))
@@ -144,10 +149,10 @@ class MasscaCoordination:
         return self._execute(eid, None, info.core_state, children, info)
 
     def split(
-        self, eid: str, instruction: Any, children: Mapping[str, Any], info: CycleInfo
+        self, eid: str, instruction: Any, own: Any, children: Mapping[str, Any],
+        info: CycleInfo,
     ) -> dict[str, Any]:
-        """``execute_method`` at a controller with its own instruction."""
-        own = self.aggregate(eid, None, children, info)
+        """``execute_method`` at a controller with its own instruction and aggregate."""
         return self._execute(eid, instruction, own, children, info)
 
     def execute(self, eid: str, instruction: Any, own: Any, info: CycleInfo) -> Any:

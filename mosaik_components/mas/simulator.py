@@ -371,11 +371,13 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             if all(t is not None for t in targets):
                 planned = sum(t.consumption - t.production for t in targets)  # type: ignore
                 values["P_exchange[MW]"] = planned + offset
-            bases = [_as_state(self.entities[u.eid].base) for u in self.runtime.units]  # type: ignore
             if self.ext_first is not None:  # measured before the agents acted at this time
                 values["P_uncontrolled[MW]"] = self.ext_first
-            elif all(b is not None for b in bases):
-                values["P_uncontrolled[MW]"] = offset - sum(b.net for b in bases)  # type: ignore
+            else:
+                bases = [_as_state(self.entities[u.eid].base)
+                         for u in self.runtime.units]  # type: ignore[union-attr]
+                if all(b is not None for b in bases):
+                    values["P_uncontrolled[MW]"] = offset - sum(b.net for b in bases)  # type: ignore
         return {a: values[a] for a in attrs if a in values}
 
 

@@ -10,7 +10,6 @@ message goes through mango's inbox and dispatch.
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
@@ -84,8 +83,3 @@ def close_container(container: Container) -> None:
     if server is not None:
         server.close()
 
-
-async def shutdown_container(container: Container) -> None:
-    """The regular async shutdown (used where a loop can be awaited, e.g. in tests)."""
-    await container.shutdown()
-    await asyncio.sleep(0)

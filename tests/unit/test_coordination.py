@@ -10,6 +10,7 @@ from mosaik_components.mas.flexibility import Flex, Target, UnitState
 from mosaik_components.mas.strategies.balance import BalanceStrategy
 
 CHILDREN = {"a": UnitState(Flex(1, 0, 2)), "b": UnitState(Flex(1, 0, 2))}
+OWN = UnitState(Flex(2, 0, 4))  # the controller's aggregate of CHILDREN
 
 
 @dataclass(frozen=True)
@@ -34,12 +35,12 @@ def test_decide_then_split_gives_each_child_its_share():
 
 def test_split_out_of_band_is_rejected():
     with pytest.raises(StrategyError, match="for child 'a': production target 3.5 MW outside"):
-        StrategyCoordination(Greedy()).split("c", Target(3.5, 0), CHILDREN, CycleInfo())
+        StrategyCoordination(Greedy()).split("c", Target(3.5, 0), OWN, CHILDREN, CycleInfo())
 
 
 def test_split_not_summing_up_is_rejected():
     with pytest.raises(StrategyError, match="add up to 1.0, not to the instruction's 3.0"):
-        StrategyCoordination(Leaky()).split("c", Target(3.0, 0), CHILDREN, CycleInfo())
+        StrategyCoordination(Leaky()).split("c", Target(3.0, 0), OWN, CHILDREN, CycleInfo())
 
 
 def test_massca_execute_must_return_one_instruction_per_child():
