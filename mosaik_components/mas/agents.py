@@ -12,6 +12,11 @@
 Agents are registered under mango's own ids (``agent0``, ...); ``eid`` is the mosaik
 entity id, and every agent maps its children's mango ids to their entity ids.
 
+With COHDA (:mod:`.cohda.tree`), a negotiating controller starts a negotiation among
+its children instead of splitting by itself; the children, as participants, talk to
+their overlay neighbours (siblings) and give the weight back to the controller,
+which instructs them once the negotiation has ended.
+
 A handler that raises reports an :class:`~.messages.AgentFailure` to the core, so a
 cycle never waits for an agent that has already failed. Messages from agents that
 are not this agent's children (or, at the core, not in the tree) are rejected and
@@ -27,12 +32,16 @@ from typing import Any
 
 from mango import Agent, AgentAddress
 
+from .cohda.protocol import Done, Participant, Start, Update
+from .cohda.schedules import options_for
+from .cohda.tree import TreeNegotiation
 from .coordination import Coordination, CycleInfo
-from .errors import AgentFailedError
+from .errors import AgentFailedError, StrategyError
+from .flexibility import UnitState
 from .messages import AgentFailure, FlexReport, Instruction
 from .transport import MessageStats, post
 
-__all__ = ["TreeAgent", "UnitAgent", "ControllerAgent", "CoreAgent"]
+__all__ = ["TreeAgent", "AggregatingAgent", "UnitAgent", "ControllerAgent", "CoreAgent"]
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +67,11 @@ class TreeAgent(Agent):
         self.reported = -1
         self.instructed = -1
         self.forwarded = -1
+        #: COHDA: this agent's side of its parent's negotiations, if the parent negotiates
+        self.participant: Participant | None = None
+        self.peers: dict[str, AgentAddress] = {}
+        self.peer_aids: set[str] = set()
+        self.levels = 11
 
     def connect(
         self, parent: AgentAddress | None, core: AgentAddress, children: dict[str, AgentAddress]
@@ -68,6 +82,14 @@ class TreeAgent(Agent):
         self.children = children
         self.child_eid = {address.aid: eid for eid, address in children.items()}
 
+    def join_negotiations(self, participant: Participant, peers: dict[str, AgentAddress],
+                          levels: int) -> None:
+        """Take part in the parent's COHDA negotiations; ``peers``: overlay neighbours."""
+        self.participant = participant
+        self.peers = peers
+        self.peer_aids = {address.aid for address in peers.values()}
+        self.levels = levels
+
     def _dispatch_message(self, content: Any, meta: dict[str, Any]) -> None:
         # mango 2.4's per-message dispatch also walks forwarding rules, conversations,
         # tracked replies and topology health, none of which this protocol uses; the
@@ -77,7 +99,13 @@ class TreeAgent(Agent):
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Dispatch one protocol message; any exception becomes an AgentFailure."""
         try:
-            self.on_message(content, meta)
+            kind = type(content)
+            if kind is Start or kind is Update:
+                self.on_cohda(content, meta)
+            else:
+                self.on_message(content, meta)
+            if self.participant is not None and self.inbox.empty():
+                self.flush_cohda()
         except Exception as exc:  # reported to the core, which raises it in mosaik's step
             logger.debug("agent %s failed", self.eid, exc_info=True)
             self.fail(exc)
@@ -85,6 +113,35 @@ class TreeAgent(Agent):
     def on_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Handle one message (implemented by the roles)."""
         raise NotImplementedError
+
+    def on_cohda(self, content: Start | Update, meta: dict[str, Any]) -> None:
+        """A negotiation starts (from the parent) or a neighbour's update arrives."""
+        participant = self.participant
+        sender = meta.get("sender_id")
+        if participant is None:
+            self.reject(content, meta)
+        elif type(content) is Start:
+            if self.parent is None or sender != self.parent.aid:
+                self.reject(content, meta)
+                return
+            if not isinstance(self.state, UnitState):
+                raise StrategyError(f"COHDA needs a typed flexibility state at {self.eid!r}, "
+                                    f"got {self.state!r}")
+            participant.options = options_for(self.state, self.levels)
+            participant.start(content)
+        elif sender in self.peer_aids:
+            participant.receive(content)  # type: ignore[arg-type]
+        else:
+            self.reject(content, meta)
+
+    def flush_cohda(self) -> None:
+        """Inbox empty: decide, then tell the neighbours or give the weight back."""
+        assert self.participant is not None and self.parent is not None
+        out, done = self.participant.flush()
+        for peer, update in out:
+            post(self, update, self.peers[peer], self.stats)  # type: ignore[index]
+        if done is not None:
+            post(self, done, self.parent, self.stats)
 
     def fail(self, exc: BaseException) -> None:
         """Tell the core this agent failed in the current cycle."""
@@ -99,7 +156,7 @@ class TreeAgent(Agent):
                        meta.get("sender_id"))
 
 
-class _Aggregating(TreeAgent):
+class AggregatingAgent(TreeAgent):
     """Collects the children's reports of one cycle."""
 
     def __init__(
@@ -109,6 +166,9 @@ class _Aggregating(TreeAgent):
         self.reports: dict[str, Any] = {}
         self.state: Any = None
         self.target: Any = None
+        self.instructions: dict[str, Any] = {}
+        #: set when this controller splits with COHDA
+        self.negotiation: TreeNegotiation | None = None
 
     def on_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Collect a child's report; hand any other message to :meth:`on_other`."""
@@ -126,8 +186,28 @@ class _Aggregating(TreeAgent):
                     ordered = {child: self.reports[child] for child in self.children}
                     self.reports = ordered
                     self.all_reported(ordered)
+        elif type(content) is Done:
+            self.on_done(content, meta, sender)
         else:
             self.on_other(content, meta, sender)
+
+    def on_done(self, content: Done, meta: dict[str, Any], sender: str | None) -> None:
+        """A child gave weight back; instruct the children once the negotiation ended."""
+        if self.negotiation is None or sender not in self.child_eid:
+            self.reject(content, meta)
+            return
+        targets = self.negotiation.receive(content, self.reports)
+        if targets is not None:
+            self.stats.negotiations += 1
+            self.stats.deviation += self.negotiation.deviation
+            self.instruct(targets)
+
+    def negotiate(self, net: float) -> None:
+        """Start a COHDA negotiation among the children for net power ``net`` MW."""
+        assert self.negotiation is not None
+        starts = self.negotiation.start(net)
+        for start, address in zip(starts, self.children.values(), strict=True):
+            post(self, start, address, self.stats)
 
     def all_reported(self, reports: dict[str, Any]) -> None:
         """Every child reported in this cycle (``reports`` in child order)."""
@@ -139,6 +219,7 @@ class _Aggregating(TreeAgent):
 
     def instruct(self, instructions: dict[str, Any]) -> None:
         """Send every child its own instruction."""
+        self.instructions = instructions
         cycle = self.cycle
         for child, address in self.children.items():
             post(self, Instruction(cycle, instructions[child]), address, self.stats)
@@ -178,7 +259,7 @@ class UnitAgent(TreeAgent):
         self.finished(self)
 
 
-class ControllerAgent(_Aggregating):
+class ControllerAgent(AggregatingAgent):
     """An intermediate controller (cell controller or a level below it)."""
 
     def all_reported(self, reports: dict[str, Any]) -> None:
@@ -197,11 +278,14 @@ class ControllerAgent(_Aggregating):
             return
         self.instructed = self.cycle
         self.target = content.target
-        self.instruct(self.coordination.split(self.eid, content.target, self.state,
-                                              self.reports, self.info))
+        if self.negotiation is not None:
+            self.negotiate(content.target.net)
+        else:
+            self.instruct(self.coordination.split(self.eid, content.target, self.state,
+                                                  self.reports, self.info))
 
 
-class CoreAgent(_Aggregating):
+class CoreAgent(AggregatingAgent):
     """The top of the tree: decides, then waits until every unit is done."""
 
     def __init__(
@@ -211,7 +295,6 @@ class CoreAgent(_Aggregating):
         """``members``: the mango ids of every agent of the tree."""
         super().__init__(eid, coordination, info, stats)
         self.members = members
-        self.instructions: dict[str, Any] = {}
         self._pending: set[str] = set()
         self._future: asyncio.Future[None] | None = None
 
@@ -229,11 +312,17 @@ class CoreAgent(_Aggregating):
         return self._future
 
     def all_reported(self, reports: dict[str, Any]) -> None:
-        """Decide for the whole system and instruct the children."""
+        """Decide for the whole system and instruct the children.
+
+        With COHDA between the children, they negotiate the net power that makes the
+        exchange with the external grid zero (production - consumption = offset).
+        """
         self.reported = self.cycle
         self.instructed = self.cycle
-        self.instructions = self.coordination.decide(self.eid, reports, self.info)
-        self.instruct(self.instructions)
+        if self.negotiation is not None:
+            self.negotiate(self.info.offset)
+        else:
+            self.instruct(self.coordination.decide(self.eid, reports, self.info))
 
     def unit_done(self, unit: UnitAgent) -> None:
         """Count a unit that applied its instruction in the current cycle."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
+from .cohda.tree import CohdaSettings
 from .errors import ConfigError
 from .strategies import STRATEGIES
 from .strategies.base import Strategy
@@ -27,6 +28,11 @@ HOOK_NAMES = (
     "initialize", "finalize",
 )
 ALIASES = {"states_agg_method": "aggregation_method"}
+#: How a level splits: the configured strategy (MASSCA's ``default``) or COHDA.
+LEVEL_CHOICES = {"strategy": "strategy", "default": "strategy", "balance": "strategy",
+                 "cohda": "cohda"}
+COHDA_FIELDS = {"levels": (2, True), "neighbours": (2, True), "rewire": (0, False),
+                "max_updates": (1, True)}
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +65,9 @@ class MasConfig:
     initial_state: Mapping[str, Any] | None = None
     extra_attrs: tuple[str, ...] = ()
     user_params: Mapping[str, Any] = field(default_factory=dict)
+    within_cell: str = "strategy"
+    between_cells: str = "strategy"
+    cohda: CohdaSettings = CohdaSettings()
 
     @property
     def massca_mode(self) -> bool:
@@ -154,6 +163,34 @@ def _extra_attrs(meta: object) -> tuple[str, ...]:
     return tuple(attrs)
 
 
+def _level(params: dict[str, Any], name: str) -> str:
+    value = params.pop(name, "strategy")
+    if value not in LEVEL_CHOICES:
+        raise ConfigError(f"{name} must be one of {sorted(LEVEL_CHOICES)}, got {value!r}")
+    return LEVEL_CHOICES[value]
+
+
+def _cohda(params: dict[str, Any]) -> CohdaSettings:
+    raw = params.pop("cohda", None)
+    seed = params.pop("seed", 0)
+    if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
+        raise ConfigError(f"seed must be an integer >= 0, got {seed!r}")
+    if raw is None:
+        return CohdaSettings(seed=seed)
+    if not isinstance(raw, Mapping):
+        raise ConfigError(f"cohda must be a dict with keys {sorted(COHDA_FIELDS)}, got {raw!r}")
+    unknown = sorted(set(raw) - set(COHDA_FIELDS))
+    if unknown:
+        raise ConfigError(f"cohda: unknown key(s) {unknown}; known: {sorted(COHDA_FIELDS)}")
+    values = {f"cohda.{key}": value for key, value in raw.items()}
+    settings = {key: _number(values, f"cohda.{key}", getattr(CohdaSettings(), key),
+                             integer=integer, minimum=minimum)
+                for key, (minimum, integer) in COHDA_FIELDS.items()}
+    if settings["rewire"] > 1:
+        raise ConfigError(f"cohda.rewire must be <= 1, got {settings['rewire']!r}")
+    return CohdaSettings(seed=seed, **settings)
+
+
 def parse_config(raw: Mapping[str, Any]) -> MasConfig:
     """Validate the keyword arguments of ``world.start("MAS", ...)``."""
     params = dict(raw)
@@ -187,7 +224,13 @@ def parse_config(raw: Mapping[str, Any]) -> MasConfig:
         host=host, port=port, verbose=verbose, performance=performance, hooks=hooks,
         state_dict=state_dict, initial_state=initial_state,
         extra_attrs=_extra_attrs(params.pop("META", None)),
+        within_cell=_level(params, "within_cell"),
+        between_cells=_level(params, "between_cells"),
+        cohda=_cohda(params),
     )
+    if config.massca_mode and "cohda" in (config.within_cell, config.between_cells):
+        raise ConfigError("within_cell/between_cells 'cohda' works with typed strategies, "
+                          "not with MASSCA's execute_method")
     if params and not config.massca_mode:
         raise ConfigError(f"unknown parameter(s) {sorted(params)} (user parameters are only "
                           "accepted together with MASSCA hooks, which receive them)")

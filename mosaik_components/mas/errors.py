@@ -10,6 +10,7 @@ __all__ = [
     "StrategyError",
     "CycleTimeoutError",
     "AgentFailedError",
+    "NegotiationTimeoutError",
 ]
 
 
@@ -39,3 +40,7 @@ class CycleTimeoutError(MasError, TimeoutError):
 
 class AgentFailedError(MasError):
     """An agent raised while handling its part of a coordination cycle."""
+
+
+class NegotiationTimeoutError(MasError, TimeoutError):
+    """A standalone COHDA negotiation did not end in time; names who never answered."""

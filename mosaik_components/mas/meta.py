@@ -18,7 +18,8 @@ AGGREGATE_OUTPUTS = (
     "consumption[MW]", "consumption_min[MW]", "consumption_max[MW]",
 )
 CORE_OUTPUTS = ("steptime", "messages", "rejected", "iterations", "converged",
-                "P_exchange[MW]", "P_uncontrolled[MW]", *AGGREGATE_OUTPUTS)
+                "negotiations", "deviation[MW]", "P_exchange[MW]", "P_uncontrolled[MW]",
+                *AGGREGATE_OUTPUTS)
 CONTROLLER_OUTPUTS = (*AGGREGATE_OUTPUTS, "P_set[MW]")
 UNIT_PARAMS = ["controller", "kind", "current", "min", "max", "P_min[MW]", "P_max[MW]"]
 

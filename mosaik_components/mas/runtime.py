@@ -18,13 +18,16 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 from mango.container.core import Container
 
-from .agents import ControllerAgent, CoreAgent, TreeAgent, UnitAgent
+from .agents import AggregatingAgent, ControllerAgent, CoreAgent, TreeAgent, UnitAgent
+from .cohda.protocol import Participant
+from .cohda.tree import CohdaSettings, TreeNegotiation, overlay_for
 from .coordination import Coordination, CycleInfo
 from .errors import CycleTimeoutError
 from .hierarchy import Tree
@@ -40,6 +43,9 @@ class CycleReport:
     cycle: int
     seconds: float
     messages: int
+    #: COHDA negotiations in this cycle and their summed deviation from target (MW)
+    negotiations: int = 0
+    deviation: float = 0.0
 
 
 class MasRuntime:
@@ -74,8 +80,13 @@ class MasRuntime:
         await self.container.start()
         self.container.on_ready()
 
-    def build(self, tree: Tree) -> None:
-        """Create and register one agent per node of the validated ``tree``."""
+    def build(self, tree: Tree, negotiators: Collection[str] = (),
+              cohda: CohdaSettings | None = None) -> None:
+        """Create and register one agent per node of the validated ``tree``.
+
+        The controllers (or core) in ``negotiators`` split with COHDA among their
+        children, with ``cohda`` settings.
+        """
         assert self.container is not None, "start() first"
         self.tree = tree
         members: set[str] = set()
@@ -101,12 +112,27 @@ class MasRuntime:
             parent = agents[node.parent].addr if node.parent is not None else None
             children = {child: agents[child].addr for child in node.children}
             agents[eid].connect(parent, core, children)
+        for eid in negotiators:
+            self._negotiate_at(eid, cohda or CohdaSettings())
+
+    def _negotiate_at(self, eid: str, settings: CohdaSettings) -> None:
+        assert self.tree is not None
+        controller = self.agents[eid]
+        assert isinstance(controller, AggregatingAgent), f"{eid!r} has no children to negotiate"
+        children = self.tree.nodes[eid].children
+        controller.negotiation = TreeNegotiation(list(children))
+        for index, (child, neighbours) in enumerate(overlay_for(eid, children, settings).items()):
+            peers = {n: self.agents[n].addr for n in neighbours}
+            participant = Participant(index, np.empty((0, 1)), list(peers), settings.max_updates)
+            self.agents[child].join_negotiations(participant, peers, settings.levels)
 
     async def run_cycle(self, begin: Callable[[UnitAgent], Any]) -> CycleReport:
         """Run one cycle; ``begin(unit)`` gives each unit's state for it."""
         assert self.core is not None, "build() first"
         self.cycle += 1
-        sent_before = self.stats.sent
+        stats = self.stats
+        sent_before, negotiations_before = stats.sent, stats.negotiations
+        deviation_before = stats.deviation
         started = time.perf_counter()
         future = self.core.start_cycle(self.cycle, self.units, begin)
         try:
@@ -117,8 +143,9 @@ class MasRuntime:
                 f"coordination cycle {self.cycle} (time {self.info.time}) did not finish "
                 f"within {self.timeout} s; silent agents: {', '.join(silent) or 'none found'}"
             ) from None
-        return CycleReport(self.cycle, time.perf_counter() - started,
-                           self.stats.sent - sent_before)
+        return CycleReport(self.cycle, time.perf_counter() - started, stats.sent - sent_before,
+                           stats.negotiations - negotiations_before,
+                           stats.deviation - deviation_before)
 
     def silent_agents(self) -> list[str]:
         """Agents that had everything they needed in this cycle but did not act."""

@@ -26,7 +26,7 @@ from .config import MasConfig, parse_config
 from .coordination import Coordination, MasscaCoordination, StrategyCoordination
 from .errors import ConfigError, HierarchyError, StateError
 from .flexibility import Target, UnitState
-from .hierarchy import Role, build_tree
+from .hierarchy import Role, Tree, build_tree
 from .massca_compat import sum_states
 from .meta import CORE_EID, CORE_INPUTS, META, MODEL_PREFIX, MODEL_ROLES
 from .runtime import MasRuntime
@@ -70,6 +70,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         self.converged = True
         self.steptime = 0.0
         self.messages = 0
+        self.negotiations = 0
+        self.deviation = 0.0
         self.emit_units = True
         #: measured external exchange in the first iteration at this time (uncontrolled)
         self.ext_first: float | None = None
@@ -139,7 +141,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             if node.role == "unit" and self.entities[eid].declared == "controller":
                 logger.warning("controller %s has no children; it takes part as an empty unit",
                                eid)
-        self.runtime.build(tree)
+        self.runtime.build(tree, self._negotiators(tree), self.config.cohda)
         yield from ()
 
     def step(self, time: int, inputs: dict[str, dict[str, dict[str, Any]]], max_advance: int
@@ -153,6 +155,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         if first:
             self.steptime = 0.0
             self.messages = 0
+            self.negotiations = 0
         runtime.info.time = time
         runtime.info.iteration = self.iteration
         self._read_inputs(inputs)
@@ -160,6 +163,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         report = yield runtime.run_cycle(lambda unit: self.entities[unit.eid].state)
         self.steptime += report.seconds
         self.messages += report.messages
+        self.negotiations += report.negotiations
+        self.deviation = report.deviation
         self._check_convergence()
         return None
 
@@ -189,6 +194,13 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             self.config.hooks.finalize(**self.config.user_params)
 
     # -- helpers ----------------------------------------------------------------------
+    def _negotiators(self, tree: Tree) -> list[str]:
+        """Controllers that split with COHDA: the core between cells, the rest within."""
+        chosen = tree.controllers() if self.config.within_cell == "cohda" else []
+        if self.config.between_cells == "cohda" and tree.nodes[tree.root].children:
+            chosen.append(tree.root)
+        return chosen
+
     def _coordination(self) -> Coordination:
         hooks = self.config.hooks
         if self.config.massca_mode:
@@ -361,6 +373,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             "rejected": self.runtime.stats.rejected,  # type: ignore[union-attr]
             "iterations": self.iteration + 1,
             "converged": self.converged,
+            "negotiations": self.negotiations,
+            "deviation[MW]": self.deviation,
         }
         children = [_as_state(s) for s in core.reports.values()]
         if children and all(s is not None for s in children):

@@ -14,7 +14,7 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from mango import Agent, AgentAddress, create_tcp_container
+from mango import Agent, AgentAddress, RoleContext, create_tcp_container
 from mango.container.core import Container
 from mango.messages.codecs import JSON
 
@@ -27,15 +27,26 @@ logger = logging.getLogger(__name__)
 
 @dataclass(slots=True)
 class MessageStats:
-    """Counters shared by the agents of one MAS simulator."""
+    """Counters shared by the agents of one MAS simulator.
+
+    With ``trace`` set to a list, every sent message is recorded there as
+    ``(sender aid, receiver aid, message type name)`` (for tests and debugging).
+    """
 
     sent: int = 0
     rejected: int = 0
+    #: COHDA negotiations finished and the sum of their deviations from target (MW)
+    negotiations: int = 0
+    deviation: float = 0.0
+    trace: list[tuple[str, str, str]] | None = None
 
 
-def post(agent: Agent, content: Any, receiver: AgentAddress, stats: MessageStats) -> None:
-    """Send ``content`` from ``agent`` to ``receiver`` without awaiting (see module doc)."""
+def post(agent: Agent | RoleContext, content: Any, receiver: AgentAddress,
+         stats: MessageStats) -> None:
+    """Send ``content`` from an agent or a role's context without awaiting (module doc)."""
     stats.sent += 1
+    if stats.trace is not None:
+        stats.trace.append((agent.aid, receiver.aid, type(content).__name__))
     container = agent.context._container
     if receiver.protocol_addr == container.addr:
         meta = {
