@@ -5,7 +5,7 @@ from __future__ import annotations
 import gc
 import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import mosaik
@@ -33,6 +33,21 @@ def world() -> Iterator[mosaik.World]:
     yield w
     if not w.loop.is_closed():
         w.shutdown()
+
+
+@pytest.fixture
+def new_world() -> Iterator[Callable[[], mosaik.World]]:
+    """A factory of fresh worlds (for tests that run several); all are shut down."""
+    worlds: list[mosaik.World] = []
+
+    def make() -> mosaik.World:
+        worlds.append(mosaik.World(SIM_CONFIG))
+        return worlds[-1]
+
+    yield make
+    for w in worlds:
+        if not w.loop.is_closed():
+            w.shutdown()
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ from typing import Any
 from mango import json_serializable
 from mango.messages.codecs import Codec
 
+from .cohda.codec import register_cohda
 from .flexibility import Flex, Target, UnitState
 
 __all__ = [
@@ -84,9 +85,9 @@ def _target_from(d: list[float]) -> Target:
 
 
 def register_codec(codec: Codec) -> Codec:
-    """Add every protocol type (messages, states, targets) to ``codec`` and return it."""
+    """Add every protocol type (messages, states, targets, COHDA's) to ``codec``; return it."""
     for cls in MESSAGE_TYPES:
         codec.add_serializer(*cls.__serializer__())
     codec.add_serializer(UnitState, _state_to, _state_from)
     codec.add_serializer(Target, _target_to, _target_from)
-    return codec
+    return register_cohda(codec)

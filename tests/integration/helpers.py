@@ -58,5 +58,6 @@ def build_two_cells(world: mosaik.World, *, weak: bool, mas_params: dict | None 
         world.connect(agent, collector, "P_set[MW]", "scale_factor")
         agents[name], sims[name] = agent, sim
     world.connect(core, collector, "steptime", "messages", "iterations", "converged",
-                  "P_exchange[MW]", "production[MW]", "consumption[MW]")
+                  "P_exchange[MW]", "production[MW]", "consumption[MW]", "negotiations",
+                  "deviation[MW]")
     return System(mas, units, collector_sim, core, agents, sims)

@@ -205,6 +205,9 @@ class Initiator:
     returned: Weight = ZERO
     best: Candidate | None = None
     capped: bool = False
+    objective: Objective | None = None
+    #: every schedule any returned candidate knew (fills gaps when the cap cut spreading)
+    heard: Candidate | None = None
 
     def start(self, objective: Objective) -> list[Start]:
         """Open a new negotiation; one :class:`Start` per participant, in index order."""
@@ -212,8 +215,9 @@ class Initiator:
             raise StrategyError("a COHDA negotiation needs at least one participant")
         self.negotiation += 1
         self.returned = ZERO
-        self.best = None
+        self.best = self.heard = None
         self.capped = False
+        self.objective = objective
         return [Start(self.negotiation, objective, self.agents, share)
                 for share in ONE.split(self.agents)]
 
@@ -223,19 +227,27 @@ class Initiator:
             return None
         self.returned += message.weight
         self.capped = self.capped or message.capped
-        if message.candidate is not None and (
-            self.best is None or better(message.candidate, self.best)
-        ):
-            self.best = message.candidate
+        candidate = message.candidate
+        if candidate is not None:
+            if self.best is None or better(candidate, self.best):
+                self.best = candidate
+            self.heard = candidate if self.heard is None else \
+                merge_candidates(self.heard, candidate, -1, self.objective)  # type: ignore
         if self.returned.compare_one() < 0:
             return None
         if self.returned.compare_one() > 0:
             raise StrategyError(f"COHDA negotiation {self.negotiation}: returned weight "
                                 f"{self.returned} exceeds 1 (a message was counted twice)")
+        return self._solution()
+
+    def _solution(self) -> Solution:
         best = self.best
+        if best is not None and not best.complete and self.capped and self.heard is not None:
+            best = merge_candidates(best, self.heard, -1, self.objective)  # type: ignore
         if best is None or not best.complete:
             missing = [] if best is None else np.flatnonzero(~best.known).tolist()
+            reason = ("the update cap (max_updates) stopped the negotiation before they were "
+                      "heard of" if self.capped else "is the overlay connected?")
             raise StrategyError(f"COHDA negotiation {self.negotiation} ended without a "
-                                f"complete solution (participants {missing} unknown: is the "
-                                "overlay connected?)")
+                                f"complete solution (participants {missing} unknown: {reason})")
         return Solution(best.schedules, best.performance, self.capped)

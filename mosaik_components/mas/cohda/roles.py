@@ -46,6 +46,12 @@ def _key(address: AgentAddress | Any) -> tuple[Any, str]:
     return (tuple(host_port) if isinstance(host_port, list) else host_port, address.aid)
 
 
+def _name(address: AgentAddress) -> str:
+    host_port = address.protocol_addr
+    where = f"{host_port[0]}:{host_port[1]}" if isinstance(host_port, tuple | list) else host_port
+    return f"{address.aid}@{where}"
+
+
 def _sender(meta: dict[str, Any]) -> AgentAddress:
     addr = meta.get("sender_addr")
     return AgentAddress(tuple(addr) if isinstance(addr, list) else addr, meta.get("sender_id"))
@@ -131,10 +137,12 @@ class CohdaInitiatorRole(Role):
         try:
             return await asyncio.wait_for(self._future, timeout)
         except TimeoutError:
-            silent = [a.aid for i, a in enumerate(addresses) if i not in self._answered]
+            silent = ", ".join(_name(a) for i, a in enumerate(addresses)
+                               if i not in self._answered)
             raise NegotiationTimeoutError(
                 f"COHDA negotiation {self.initiator.negotiation} did not end within {timeout} s; "
-                f"participants that never returned weight: {silent or 'none'}"
+                f"participants that never returned weight (a silent one is among them): "
+                f"{silent or 'none'}"
             ) from None
 
     def _on_done(self, content: Done, meta: dict[str, Any]) -> None:
@@ -162,29 +170,34 @@ class CohdaAgents:
 
 
 def create_cohda_agents(
-    container: Container, options: Sequence[np.ndarray], *, seed: int = 0, neighbours: int = 4,
-    rewire: float = 0.1, max_updates: int = 10_000, stats: MessageStats | None = None,
+    container: Container | Sequence[Container], options: Sequence[np.ndarray], *,
+    seed: int = 0, neighbours: int = 4, rewire: float = 0.1, max_updates: int = 10_000,
+    stats: MessageStats | None = None,
 ) -> CohdaAgents:
     """Register one participant agent per options matrix plus an initiator agent.
 
     The overlay is :func:`.overlay.small_world` (``neighbours``, ``rewire``, ``seed``)
-    injected with mango's topology helpers under the topology id ``"cohda"``.
+    injected with mango's topology helpers under the topology id ``"cohda"``. Given
+    several containers, participants go to them in contiguous blocks (ring neighbours
+    mostly share a container); the initiator lives in the first.
     """
+    containers = [container] if isinstance(container, Container) else list(container)
     stats = stats if stats is not None else MessageStats()
     graph = small_world(len(options), neighbours, rewire, seed)
     roles = []
     agents = []
     topology = graph_topology(graph, tid=TID)
-    for node, matrix in zip(per_node(topology), options, strict=True):  # injects at the end
-        agent = RoleAgent()
+    blocks = len(containers)
+    for index, (node, matrix) in enumerate(zip(per_node(topology), options, strict=True)):
+        agent = RoleAgent()  # per_node injects the neighbourhoods after the last node
         role = CohdaParticipantRole(matrix, stats=stats, max_updates=max_updates)
         agent.add_role(role)
-        container.register(agent)
+        containers[index * blocks // len(options)].register(agent)
         node.add(agent)
         roles.append(role)
         agents.append(agent)
     starter = RoleAgent()
     initiator = CohdaInitiatorRole(agents, stats=stats)
     starter.add_role(initiator)
-    container.register(starter)
+    containers[0].register(starter)
     return CohdaAgents(initiator, roles, graph, stats)
