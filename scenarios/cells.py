@@ -87,6 +87,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="seed of every random choice (battery start states)")
     parser.add_argument("--strategy", default="balance",
                         help=f"one of {sorted(STRATEGIES)} or 'module:Class'")
+    parser.add_argument("--within-cell", choices=["balance", "cohda"], default="balance",
+                        help="how a cell splits its share among its units")
+    parser.add_argument("--between-cells", choices=["balance", "cohda"], default="balance",
+                        help="how the system's target is split among the cells")
     parser.add_argument("--flex", type=float, default=0.2,
                         help="load flexibility: share a load may move down or up")
     parser.add_argument("--der-scale", type=float, default=1.0,
@@ -168,7 +172,9 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
                               utc_offset_h=site["utc_offset_h"], start=start)
             if args.pv == "pvlib" else None,
         }
-        mas = None if args.no_mas else world.start("MAS", strategy=args.strategy)
+        mas = None if args.no_mas else world.start(
+            "MAS", strategy=args.strategy, within_cell=args.within_cell,
+            between_cells=args.between_cells, seed=args.seed)
     if args.pv == "mosaik-pv":
         sims["pv"] = world.start("MosaikPV", step_size=step,
                                  start_date=args.start.strftime("%Y-%m-%d %H:%M:%S"))
@@ -186,7 +192,8 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
     if scenario.core is not None:
         world.connect(ext, scenario.core, ("P[MW]", "P_ext[MW]"))
         world.connect(scenario.core, recorder, "steptime", "messages", "iterations",
-                      "converged", "P_exchange[MW]", "P_uncontrolled[MW]")
+                      "converged", "P_exchange[MW]", "P_uncontrolled[MW]", "negotiations",
+                      "deviation[MW]")
     for idx in net.bus.index:
         world.connect(entities[f"Bus-{idx}"], recorder, "Vm[pu]")
     for idx in net.line.index:

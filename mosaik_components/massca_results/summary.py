@@ -57,4 +57,8 @@ def summarize(frame: pd.DataFrame, units: dict[str, dict[str, Any]], step: int,
         summary["messages"] = int(wide(frame, "messages")[core_id].sum())
         summary["iterations_max"] = int(wide(frame, "iterations")[core_id].max())
         summary["converged_all"] = bool(wide(frame, "converged")[core_id].astype(bool).all())
+        negotiations = wide(frame, "negotiations")
+        if core_id in negotiations.columns:  # recorded by scenarios that run COHDA
+            summary["negotiations"] = int(negotiations[core_id].sum())
+            summary["deviation_mean_MW"] = float(wide(frame, "deviation[MW]")[core_id].mean())
     return summary

@@ -9,9 +9,11 @@ With 11 options per unit (steps of 0.3..0.6 MW) the units' picks reach the targe
 within half an option step; the reported deviation is that gap.
 """
 
+import sys
+
 import pytest
 
-from tests.conftest import sim_instance
+from tests.conftest import ROOT, sim_instance
 from tests.integration.helpers import UNITS, build_two_cells
 
 COMBOS = [("strategy", "cohda"), ("cohda", "strategy"), ("cohda", "cohda")]
@@ -55,3 +57,20 @@ def test_cohda_is_deterministic_for_a_seed(new_world):
     first = run_once(new_world, "cohda", "cohda", seed=3)[2]
     again = run_once(new_world, "cohda", "cohda", seed=3)[2]
     assert first == again
+
+
+def test_cohda_scenario_writes_the_comparison(tmp_path):
+    sys.path.insert(0, str(ROOT / "scenarios"))
+    import cohda
+
+    table = cohda.main(["--until", "1800", "--out", str(tmp_path), "--quiet"])
+    assert [(r.within_cell, r.between_cells) for r in table.itertuples()] == cohda.COMBOS
+    written = (tmp_path / "comparison.csv").read_text().splitlines()
+    assert len(written) == 5 and (tmp_path / "comparison.png").stat().st_size > 0
+    assert "| within_cell |" in (tmp_path / "comparison.md").read_text()
+    by_combo = table.set_index(["within_cell", "between_cells"])
+    assert by_combo.loc[("balance", "balance"), "negotiations"] == 0
+    # two steps, >= 1 iteration each: 2 cell negotiations within, 1 between per cycle
+    assert by_combo.loc[("cohda", "balance"), "negotiations"] >= 2 * 2
+    assert by_combo.loc[("balance", "cohda"), "negotiations"] >= 2
+    assert (table["messages"] > 0).all() and (table["agent time [s]"] > 0).all()

@@ -25,6 +25,16 @@ def test_defaults_are_safe():
         ({"host": ""}, "host must be a non-empty string"),
         ({"performance": "yes"}, "performance must be True or False, got 'yes'"),
         ({"strategy": "nope"}, "strategy: unknown name 'nope'"),
+        ({"within_cell": "greedy"}, r"within_cell must be one of \['balance', 'cohda', "
+                                    r"'default', 'strategy'\], got 'greedy'"),
+        ({"between_cells": None}, "between_cells must be one of"),
+        ({"cohda": {"levels": 1}}, "cohda.levels must be finite and >= 2, got 1"),
+        ({"cohda": {"rewire": 1.5}}, "cohda.rewire must be <= 1, got 1.5"),
+        ({"cohda": {"neighbors": 4}}, r"cohda: unknown key\(s\) \['neighbors'\]"),
+        ({"cohda": [4]}, "cohda must be a dict"),
+        ({"seed": -1}, "seed must be an integer >= 0, got -1"),
+        ({"within_cell": "cohda", "execute_method": "tests.simulators.massca_methods:"
+          "execute_method"}, "within_cell/between_cells 'cohda' works with typed strategies"),
         ({"strategy": "json:nothing"}, "strategy: module 'json' has no 'nothing'"),
         ({"strategy": "no_such_module_x:Y"}, "cannot import module 'no_such_module_x'"),
         ({"strategy": "json:dumps"}, "lacks aggregate/decide/split/name"),
