@@ -22,7 +22,7 @@ from mango import activate
 from mosaik_components.mas.cohda import Objective, options_for
 from mosaik_components.mas.cohda.roles import create_cohda_agents
 from mosaik_components.mas.flexibility import Flex, UnitState, net_band
-from mosaik_components.mas.transport import create_container
+from mosaik_components.mas.transport import TransportConfig, create_container
 
 
 def problem(agents: int, seed: int) -> tuple[list[np.ndarray], float]:
@@ -41,7 +41,7 @@ def problem(agents: int, seed: int) -> tuple[list[np.ndarray], float]:
 async def negotiate(agents: int, seed: int) -> dict[str, float]:
     """One negotiation in a fresh container; its measurements."""
     options, target = problem(agents, seed)
-    container = create_container("127.0.0.1", 0)
+    container = create_container(TransportConfig())
     built = create_cohda_agents(container, options, seed=seed)
     async with activate(container):
         started = time.perf_counter()

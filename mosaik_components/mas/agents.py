@@ -38,12 +38,30 @@ from .cohda.tree import TreeNegotiation
 from .coordination import Coordination, CycleInfo
 from .errors import AgentFailedError, StrategyError
 from .flexibility import UnitState
-from .messages import AgentFailure, FlexReport, Instruction
+from .messages import AgentFailure, FlexReport, Instruction, UnitsDone
 from .transport import MessageStats, post
 
-__all__ = ["TreeAgent", "AggregatingAgent", "UnitAgent", "ControllerAgent", "CoreAgent"]
+__all__ = [
+    "TreeAgent", "AggregatingAgent", "UnitAgent", "ControllerAgent", "CoreAgent",
+    "CompletionRelay", "address_key", "sender_key",
+]
 
 logger = logging.getLogger(__name__)
+
+#: An agent's identity across containers: (container address, mango aid).
+Key = tuple[Any, str]
+
+
+def address_key(address: AgentAddress) -> Key:
+    """The identity of the agent at ``address``."""
+    addr = address.protocol_addr
+    return (tuple(addr) if type(addr) is list else addr, address.aid)
+
+
+def sender_key(meta: dict[str, Any]) -> Key:
+    """The identity of a message's sender (TCP meta arrives as JSON lists)."""
+    addr = meta.get("sender_addr")
+    return (tuple(addr) if type(addr) is list else addr, meta.get("sender_id"))  # type: ignore
 
 
 class TreeAgent(Agent):
@@ -60,7 +78,8 @@ class TreeAgent(Agent):
         self.parent: AgentAddress | None = None
         self.core: AgentAddress | None = None
         self.children: dict[str, AgentAddress] = {}
-        self.child_eid: dict[str, str] = {}
+        self.child_eid: dict[Key, str] = {}
+        self.parent_key: Key | None = None
         self.cycle = -1
         #: Last cycle in which this agent sent its report, received its instruction,
         #: and passed instructions on to its children (read by the timeout diagnosis).
@@ -70,7 +89,7 @@ class TreeAgent(Agent):
         #: COHDA: this agent's side of its parent's negotiations, if the parent negotiates
         self.participant: Participant | None = None
         self.peers: dict[str, AgentAddress] = {}
-        self.peer_aids: set[str] = set()
+        self.peer_keys: set[Key] = set()
         self.levels = 11
 
     def connect(
@@ -78,16 +97,17 @@ class TreeAgent(Agent):
     ) -> None:
         """Set the tree links (called once the hierarchy is validated); keys are eids."""
         self.parent = parent
+        self.parent_key = address_key(parent) if parent is not None else None
         self.core = core
         self.children = children
-        self.child_eid = {address.aid: eid for eid, address in children.items()}
+        self.child_eid = {address_key(address): eid for eid, address in children.items()}
 
     def join_negotiations(self, participant: Participant, peers: dict[str, AgentAddress],
                           levels: int) -> None:
         """Take part in the parent's COHDA negotiations; ``peers``: overlay neighbours."""
         self.participant = participant
         self.peers = peers
-        self.peer_aids = {address.aid for address in peers.values()}
+        self.peer_keys = {address_key(address) for address in peers.values()}
         self.levels = levels
 
     def _dispatch_message(self, content: Any, meta: dict[str, Any]) -> None:
@@ -117,11 +137,11 @@ class TreeAgent(Agent):
     def on_cohda(self, content: Start | Update, meta: dict[str, Any]) -> None:
         """A negotiation starts (from the parent) or a neighbour's update arrives."""
         participant = self.participant
-        sender = meta.get("sender_id")
+        sender = sender_key(meta)
         if participant is None:
             self.reject(content, meta)
         elif type(content) is Start:
-            if self.parent is None or sender != self.parent.aid:
+            if sender != self.parent_key:
                 self.reject(content, meta)
                 return
             if not isinstance(self.state, UnitState):
@@ -129,7 +149,7 @@ class TreeAgent(Agent):
                                     f"got {self.state!r}")
             participant.options = options_for(self.state, self.levels)
             participant.start(content)
-        elif sender in self.peer_aids:
+        elif sender in self.peer_keys:
             participant.receive(content)  # type: ignore[arg-type]
         else:
             self.reject(content, meta)
@@ -172,9 +192,9 @@ class AggregatingAgent(TreeAgent):
 
     def on_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Collect a child's report; hand any other message to :meth:`on_other`."""
-        sender = meta.get("sender_id")
+        sender = sender_key(meta)
         if type(content) is FlexReport:
-            child = self.child_eid.get(sender)  # type: ignore[arg-type]
+            child = self.child_eid.get(sender)
             if child is None:
                 self.reject(content, meta)
             elif content.cycle >= self.cycle:
@@ -191,7 +211,7 @@ class AggregatingAgent(TreeAgent):
         else:
             self.on_other(content, meta, sender)
 
-    def on_done(self, content: Done, meta: dict[str, Any], sender: str | None) -> None:
+    def on_done(self, content: Done, meta: dict[str, Any], sender: Key) -> None:
         """A child gave weight back; instruct the children once the negotiation ended."""
         if self.negotiation is None or sender not in self.child_eid:
             self.reject(content, meta)
@@ -213,7 +233,7 @@ class AggregatingAgent(TreeAgent):
         """Every child reported in this cycle (``reports`` in child order)."""
         raise NotImplementedError
 
-    def on_other(self, content: Any, meta: dict[str, Any], sender: str | None) -> None:
+    def on_other(self, content: Any, meta: dict[str, Any], sender: Key) -> None:
         """A message that is not a report."""
         raise NotImplementedError
 
@@ -248,7 +268,7 @@ class UnitAgent(TreeAgent):
 
     def on_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Apply the instruction from the parent, then tell the runtime."""
-        if type(content) is not Instruction or meta.get("sender_id") != self.parent.aid:
+        if type(content) is not Instruction or sender_key(meta) != self.parent_key:
             self.reject(content, meta)
             return
         if content.cycle != self.cycle:
@@ -269,9 +289,9 @@ class ControllerAgent(AggregatingAgent):
         self.reported = self.cycle
         post(self, FlexReport(self.cycle, self.state), self.parent, self.stats)
 
-    def on_other(self, content: Any, meta: dict[str, Any], sender: str | None) -> None:
+    def on_other(self, content: Any, meta: dict[str, Any], sender: Key) -> None:
         """Split the parent's instruction among the children."""
-        if type(content) is not Instruction or sender != self.parent.aid:
+        if type(content) is not Instruction or sender != self.parent_key:
             self.reject(content, meta)
             return
         if content.cycle != self.cycle:
@@ -290,25 +310,27 @@ class CoreAgent(AggregatingAgent):
 
     def __init__(
         self, eid: str, coordination: Coordination, info: CycleInfo, stats: MessageStats,
-        members: set[str],
+        members: set[Key],
     ) -> None:
-        """``members``: the mango ids of every agent of the tree."""
+        """``members``: the identities of every agent of the tree and of the relays."""
         super().__init__(eid, coordination, info, stats)
         self.members = members
         self._pending: set[str] = set()
         self._future: asyncio.Future[None] | None = None
 
-    def start_cycle(self, cycle: int, units: list[UnitAgent], begin: Callable[[UnitAgent], Any]
-                    ) -> asyncio.Future[None]:
-        """Open ``cycle``: every unit in ``units`` starts with ``begin(unit)`` as its state."""
+    def open_cycle(self, cycle: int, pending: set[str]) -> asyncio.Future[None]:
+        """Open ``cycle``; it completes when every name in ``pending`` is done.
+
+        ``pending`` holds the eids of the units in the core's own container and
+        ``"container K"`` for every other container that hosts units (its
+        :class:`CompletionRelay` reports once all its units are done).
+        """
         self.cycle = cycle
         self.reports = {}
-        self._pending = {u.eid for u in units}
+        self._pending = set(pending)
         self._future = asyncio.get_running_loop().create_future()
-        if not units:
+        if not pending:
             self._future.set_result(None)
-        for unit in units:
-            unit.begin(cycle, begin(unit))
         return self._future
 
     def all_reported(self, reports: dict[str, Any]) -> None:
@@ -325,15 +347,22 @@ class CoreAgent(AggregatingAgent):
             self.instruct(self.coordination.decide(self.eid, reports, self.info))
 
     def unit_done(self, unit: UnitAgent) -> None:
-        """Count a unit that applied its instruction in the current cycle."""
+        """Count a unit of the core's container that applied its instruction."""
         if unit.done == self.cycle:
-            self._pending.discard(unit.eid)
-            if not self._pending:
-                self._resolve(None)
+            self._done(unit.eid)
 
-    def on_other(self, content: Any, meta: dict[str, Any], sender: str | None) -> None:
-        """Fail the cycle on an agent's failure report; reject anything else."""
-        if type(content) is AgentFailure and sender in self.members:
+    def _done(self, name: str) -> None:
+        self._pending.discard(name)
+        if not self._pending:
+            self._resolve(None)
+
+    def on_other(self, content: Any, meta: dict[str, Any], sender: Key) -> None:
+        """Count relayed completions, fail the cycle on a failure; reject the rest."""
+        kind = type(content)
+        if kind is UnitsDone and sender in self.members:
+            if content.cycle == self.cycle:
+                self._done(f"container {content.container}")
+        elif kind is AgentFailure and sender in self.members:
             if content.cycle == self.cycle:
                 self._resolve(AgentFailedError(
                     f"agent {content.agent!r} failed in cycle {content.cycle}: {content.error}"
@@ -354,3 +383,37 @@ class CoreAgent(AggregatingAgent):
             future.set_result(None)
         else:
             future.set_exception(error)
+
+
+class CompletionRelay(Agent):
+    """Counts the units of one container that are done; tells the core once all are.
+
+    Keeps completion local to each container (no message per unit), like the core
+    does for the units in its own container.
+    """
+
+    def __init__(self, container: int, units: int, stats: MessageStats) -> None:
+        super().__init__()
+        self.container = container
+        self.units = units
+        self.stats = stats
+        self.core: AgentAddress | None = None
+        self.cycle = -1
+        self.remaining = 0
+
+    def begin(self, cycle: int) -> None:
+        """A new cycle: all units pending."""
+        self.cycle = cycle
+        self.remaining = self.units
+
+    def unit_done(self, unit: UnitAgent) -> None:
+        """One of this container's units is done; the last one triggers the report."""
+        if unit.done == self.cycle:
+            self.remaining -= 1
+            if self.remaining == 0:
+                assert self.core is not None
+                post(self, UnitsDone(self.cycle, self.container), self.core, self.stats)
+
+    def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
+        """Relays take no messages."""
+        logger.warning("completion relay of container %s got %r", self.container, content)

@@ -18,6 +18,7 @@ from .cohda.tree import CohdaSettings
 from .errors import ConfigError
 from .strategies import STRATEGIES
 from .strategies.base import Strategy
+from .transport import LOOPBACK, TransportConfig
 
 __all__ = ["MasConfig", "Hooks", "parse_config", "resolve"]
 
@@ -56,8 +57,7 @@ class MasConfig:
     timeout: float = 30.0
     tolerance: float = 1e-6
     max_iterations: int = 10
-    host: str = "127.0.0.1"
-    port: int = 0
+    transport: TransportConfig = TransportConfig()
     verbose: int = 0
     performance: bool = True
     hooks: Hooks = Hooks()
@@ -191,16 +191,47 @@ def _cohda(params: dict[str, Any]) -> CohdaSettings:
     return CohdaSettings(seed=seed, **settings)
 
 
+def _address(params: dict[str, Any], name: str, default: str) -> tuple[str, int]:
+    value = params.pop(name, default)
+    host, sep, port = value.rpartition(":") if isinstance(value, str) else ("", "", "")
+    if not sep or not host or not port.isdigit() or not 0 < int(port) <= 65535:
+        raise ConfigError(f"{name} must be 'host:port', got {value!r}")
+    return host, int(port)
+
+
+def _transport(params: dict[str, Any]) -> TransportConfig:
+    host = params.pop("host", "127.0.0.1")
+    if not isinstance(host, str) or not host:
+        raise ConfigError(f"host must be a non-empty string, got {host!r}")
+    allow_remote = params.pop("allow_remote", False)
+    if not isinstance(allow_remote, bool):
+        raise ConfigError(f"allow_remote must be True or False, got {allow_remote!r}")
+    if host not in LOOPBACK and not allow_remote:
+        raise ConfigError(f"host {host!r} is not loopback: binding it exposes the agents to "
+                          "the network; set allow_remote=True to do so deliberately")
+    port = _number(params, "port", 0, integer=True, minimum=0)
+    containers = _number(params, "containers", 1, integer=True, minimum=1)
+    if port > 65535 or (port and port + containers - 1 > 65535):
+        raise ConfigError(f"port must be <= 65535 (port + containers - 1), got {port!r}")
+    kind = params.pop("transport", "tcp")
+    if kind not in ("tcp", "mqtt"):
+        raise ConfigError(f"transport must be 'tcp' or 'mqtt', got {kind!r}")
+    broker = _address(params, "broker", "127.0.0.1:1883")
+    if broker[0] not in LOOPBACK and not allow_remote:
+        raise ConfigError(f"broker {broker[0]!r} is not loopback; set allow_remote=True to "
+                          "use a broker on another host")
+    topic = params.pop("topic", "massca")
+    if not isinstance(topic, str) or not topic or any(c in topic for c in "#+"):
+        raise ConfigError(f"topic must be a non-empty MQTT topic without wildcards, "
+                          f"got {topic!r}")
+    return TransportConfig(kind, containers, host, port, broker, topic)
+
+
 def parse_config(raw: Mapping[str, Any]) -> MasConfig:
     """Validate the keyword arguments of ``world.start("MAS", ...)``."""
     params = dict(raw)
     hooks = _hooks(params)
-    host = params.pop("host", "127.0.0.1")
-    if not isinstance(host, str) or not host:
-        raise ConfigError(f"host must be a non-empty string, got {host!r}")
-    port = _number(params, "port", 0, integer=True, minimum=0)
-    if port > 65535:
-        raise ConfigError(f"port must be <= 65535, got {port!r}")
+    transport = _transport(params)
     verbose = _number(params, "verbose", 0, integer=True, minimum=0)
     performance = params.pop("performance", True)
     if not isinstance(performance, bool):
@@ -221,7 +252,7 @@ def parse_config(raw: Mapping[str, Any]) -> MasConfig:
         timeout=_number(params, "timeout", 30.0, positive=True),
         tolerance=_number(params, "tolerance", 1e-6, positive=True),
         max_iterations=_number(params, "max_iterations", 10, integer=True, minimum=1),
-        host=host, port=port, verbose=verbose, performance=performance, hooks=hooks,
+        transport=transport, verbose=verbose, performance=performance, hooks=hooks,
         state_dict=state_dict, initial_state=initial_state,
         extra_attrs=_extra_attrs(params.pop("META", None)),
         within_cell=_level(params, "within_cell"),

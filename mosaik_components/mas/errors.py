@@ -11,6 +11,7 @@ __all__ = [
     "CycleTimeoutError",
     "AgentFailedError",
     "NegotiationTimeoutError",
+    "TransportError",
 ]
 
 
@@ -44,3 +45,7 @@ class AgentFailedError(MasError):
 
 class NegotiationTimeoutError(MasError, TimeoutError):
     """A standalone COHDA negotiation did not end in time; names who never answered."""
+
+
+class TransportError(MasError, ConnectionError):
+    """A container could not start or lost its connection (names the container)."""

@@ -13,7 +13,7 @@ from typing import Literal
 
 from .errors import HierarchyError
 
-__all__ = ["Node", "Tree", "build_tree", "Role"]
+__all__ = ["Node", "Tree", "build_tree", "place_by_cell", "Role"]
 
 Role = Literal["core", "controller", "unit"]
 
@@ -120,3 +120,19 @@ def _breadth_first(nodes: dict[str, Node], root: str) -> list[str]:
             order.append(child)
         index += 1
     return order
+
+
+def place_by_cell(tree: Tree, containers: int) -> dict[str, int]:
+    """Container index of every node: the core in 0, each cell's subtree together.
+
+    Cells (the core's children) go round-robin over the containers, so a cell's
+    reports, instructions and negotiations never leave its container.
+    """
+    placement = {tree.root: 0}
+    for index, cell in enumerate(tree.nodes[tree.root].children):
+        stack = [cell]
+        while stack:
+            eid = stack.pop()
+            placement[eid] = index % containers
+            stack.extend(tree.nodes[eid].children)
+    return placement

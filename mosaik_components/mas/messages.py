@@ -5,8 +5,10 @@ One cycle per mosaik step (or per same-time iteration), identified by ``cycle``:
 1. ``FlexReport``   child -> parent: the child's (aggregated) flexibility.
 2. ``Instruction``  parent -> child: that child's own target, never anyone else's.
 3. ``AgentFailure`` any -> core: the agent raised; the cycle fails naming it.
+4. ``UnitsDone``    relay -> core: every unit of one other container is done.
 
-A unit's completion is counted by the runtime of the container that hosts it.
+A unit's completion is counted in the container that hosts it: by the core in its
+own container, by a completion relay in every other one.
 
 Payloads are ``UnitState``/``Target`` for typed strategies or plain dicts for
 MASSCA-style hooks; :func:`register_codec` teaches a mango codec all of them so the
@@ -28,6 +30,7 @@ __all__ = [
     "FlexReport",
     "Instruction",
     "AgentFailure",
+    "UnitsDone",
     "MESSAGE_TYPES",
     "register_codec",
 ]
@@ -61,7 +64,16 @@ class AgentFailure:
     error: str
 
 
-MESSAGE_TYPES = (FlexReport, Instruction, AgentFailure)
+@json_serializable
+@dataclass(slots=True)
+class UnitsDone:
+    """Every unit in container ``container`` is done with cycle ``cycle``."""
+
+    cycle: int
+    container: int
+
+
+MESSAGE_TYPES = (FlexReport, Instruction, AgentFailure, UnitsDone)
 
 
 def _flex_to(f: Flex) -> list[float]:

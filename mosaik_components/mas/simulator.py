@@ -91,8 +91,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             logging.DEBUG if self.config.verbose >= 2 else
             logging.INFO if self.config.verbose == 1 else logging.WARNING
         )
-        self.runtime = MasRuntime(self._coordination(), self.config.host, self.config.port,
-                                  self.config.timeout)
+        self.runtime = MasRuntime(self._coordination(), timeout=self.config.timeout,
+                                  transport=self.config.transport)
         yield self.runtime.start()
         if self.config.hooks.initialize is not None:
             self.config.hooks.initialize(**self.config.user_params)

@@ -14,13 +14,13 @@ import logging
 from dataclasses import dataclass
 from typing import Any
 
-from mango import Agent, AgentAddress, RoleContext, create_tcp_container
+from mango import Agent, AgentAddress, RoleContext, create_mqtt_container, create_tcp_container
 from mango.container.core import Container
 from mango.messages.codecs import JSON
 
 from .messages import register_codec
 
-__all__ = ["MessageStats", "post", "create_container", "close_container"]
+__all__ = ["MessageStats", "TransportConfig", "post", "create_container", "close_container"]
 
 logger = logging.getLogger(__name__)
 
@@ -60,15 +60,46 @@ def post(agent: Agent | RoleContext, content: Any, receiver: AgentAddress,
         agent.schedule_instant_message(content, receiver)
 
 
-def create_container(host: str, port: int) -> Container:
-    """A TCP container on ``host`` (loopback by default) with the protocol's JSON codec.
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 
-    ``port=0`` lets the operating system choose a free port, so several MAS
-    simulators (or several worlds) can run at once on one machine.
+
+@dataclass(frozen=True, slots=True)
+class TransportConfig:
+    """Where the MAS's containers live and how they talk (validated in :mod:`.config`).
+
+    ``tcp``: container ``k`` binds ``host:port+k`` (``port=0``: the OS picks free
+    ports). ``mqtt``: container ``k`` connects to ``broker`` and reads the topic
+    ``{topic}/{k}``; the agents' messages go through the broker.
     """
-    if host not in ("127.0.0.1", "localhost", "::1"):
-        logger.warning("MAS container binds to non-loopback address %s", host)
-    return create_tcp_container((host, port), codec=register_codec(JSON()), auto_port=port == 0)
+
+    transport: str = "tcp"
+    containers: int = 1
+    host: str = "127.0.0.1"
+    port: int = 0
+    broker: tuple[str, int] = ("127.0.0.1", 1883)
+    topic: str = "massca"
+
+    def describe(self, index: int) -> str:
+        """Where container ``index`` is, for error messages."""
+        if self.transport == "mqtt":
+            return f"mqtt {self.broker[0]}:{self.broker[1]} topic {self.topic}/{index}"
+        return f"tcp {self.host}:{self.port + index if self.port else 'auto'}"
+
+
+def create_container(transport: TransportConfig, index: int = 0) -> Container:
+    """Container ``index`` of ``transport``, with the protocol's JSON codec (no pickle).
+
+    TCP binds loopback unless configured otherwise (then a warning is logged).
+    """
+    codec = register_codec(JSON())
+    if transport.transport == "mqtt":
+        return create_mqtt_container(
+            broker_addr=transport.broker, client_id=f"{transport.topic}-{index}",
+            inbox_topic=f"{transport.topic}/{index}", codec=codec)
+    if transport.host not in LOOPBACK:
+        logger.warning("MAS container binds to non-loopback address %s", transport.host)
+    port = transport.port + index if transport.port else 0
+    return create_tcp_container((transport.host, port), codec=codec, auto_port=port == 0)
 
 
 def close_container(container: Container) -> None:
@@ -93,4 +124,8 @@ def close_container(container: Container) -> None:
     server = getattr(container, "server", None)
     if server is not None:
         server.close()
+    client = getattr(container, "mqtt_client", None)
+    if client is not None:  # paho runs its network loop in a thread
+        client.disconnect()
+        client.loop_stop()
 

@@ -11,7 +11,7 @@ from mango import activate
 from mosaik_components.mas.cohda import Objective
 from mosaik_components.mas.cohda.roles import CohdaParticipantRole, create_cohda_agents
 from mosaik_components.mas.errors import NegotiationTimeoutError
-from mosaik_components.mas.transport import MessageStats, create_container
+from mosaik_components.mas.transport import MessageStats, TransportConfig, create_container
 
 
 def contiguous_options(agents: int, seed: int) -> list[np.ndarray]:
@@ -28,7 +28,7 @@ def optimum(options: list[np.ndarray], target: float) -> float:
 
 
 async def negotiate_once(options, target, seed, trace=None):
-    container = create_container("127.0.0.1", 0)
+    container = create_container(TransportConfig())
     built = create_cohda_agents(container, options, seed=seed,
                                 stats=MessageStats(trace=trace))
     async with activate(container):
@@ -68,7 +68,7 @@ def test_roles_are_deterministic_for_a_seed():
 
 def test_a_silent_participant_times_out_naming_it():
     async def run() -> None:
-        container = create_container("127.0.0.1", 0)
+        container = create_container(TransportConfig())
         built = create_cohda_agents(container, contiguous_options(6, 0), seed=0)
         deaf: CohdaParticipantRole = built.participants[3]
         deaf._flush = lambda: None  # this one agent perceives but never decides or answers
@@ -81,8 +81,8 @@ def test_a_silent_participant_times_out_naming_it():
 
 def test_participants_in_two_tcp_containers_negotiate_over_json():
     async def run():
-        left = create_container("127.0.0.1", 0)
-        right = create_container("127.0.0.1", 0)
+        left = create_container(TransportConfig())
+        right = create_container(TransportConfig())
         options = contiguous_options(12, 4)
         built = create_cohda_agents([left, right], options, seed=4)
         async with activate(left, right):

@@ -7,7 +7,8 @@ from mosaik_components.mas.strategies.balance import BalanceStrategy
 
 def test_defaults_are_safe():
     config = parse_config({})
-    assert config.host == "127.0.0.1" and config.port == 0
+    assert config.transport.host == "127.0.0.1" and config.transport.port == 0
+    assert config.transport.containers == 1 and config.transport.transport == "tcp"
     assert isinstance(config.strategy, BalanceStrategy)
     assert not config.massca_mode
 
@@ -20,7 +21,15 @@ def test_defaults_are_safe():
         ({"tolerance": -1.0}, "tolerance must be finite and > 0, got -1.0"),
         ({"max_iterations": 0}, "max_iterations must be finite and >= 1, got 0"),
         ({"max_iterations": 2.5}, "max_iterations must be an integer, got 2.5"),
-        ({"port": 70000}, "port must be <= 65535, got 70000"),
+        ({"port": 70000}, r"port must be <= 65535 \(port \+ containers - 1\), got 70000"),
+        ({"port": 65535, "containers": 2}, r"port must be <= 65535 .*got 65535"),
+        ({"containers": 0}, "containers must be finite and >= 1, got 0"),
+        ({"transport": "udp"}, "transport must be 'tcp' or 'mqtt', got 'udp'"),
+        ({"broker": "localhost"}, "broker must be 'host:port', got 'localhost'"),
+        ({"broker": "10.1.2.3:1883"}, "broker '10.1.2.3' is not loopback"),
+        ({"topic": "a/#"}, "topic must be a non-empty MQTT topic without wildcards"),
+        ({"host": "0.0.0.0"}, "host '0.0.0.0' is not loopback: .* set allow_remote=True"),
+        ({"allow_remote": "yes"}, "allow_remote must be True or False, got 'yes'"),
         ({"port": True}, "port must be an integer, got True"),
         ({"host": ""}, "host must be a non-empty string"),
         ({"performance": "yes"}, "performance must be True or False, got 'yes'"),

@@ -25,7 +25,9 @@ def options_for(state: UnitState, levels: int) -> np.ndarray:
         raise ValueError(f"levels must be >= 2, got {levels!r}")
     low, high = net_band(state)
     baseline = state.production.baseline - state.consumption.baseline
-    values = np.unique(np.append(np.linspace(low, high, levels), baseline))
+    grid = np.linspace(low, high, levels)
+    grid = grid[np.abs(grid - baseline) > SAME]  # the baseline itself stays exact
+    values = np.unique(np.append(grid, baseline))
     keep = np.append(True, np.diff(values) > SAME)
     return values[keep].reshape(-1, 1)
 
