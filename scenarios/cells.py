@@ -20,6 +20,7 @@ import random
 import resource
 import sys
 import time as clock
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,7 @@ import mosaik
 import pandas as pd
 
 from mosaik_components.mas.cells import build_cells
+from mosaik_components.mas.errors import MasError
 from mosaik_components.mas.strategies import STRATEGIES
 from mosaik_components.massca_results.plots import write_plots
 from mosaik_components.massca_results.summary import summarize
@@ -51,15 +53,22 @@ UNIT_ATTRS = ("P[MW]", "P_min[MW]", "P_max[MW]")
 RECORDED_UNIT_ATTRS = (*UNIT_ATTRS, "limited[MW]")
 
 
-def positive_int(text: str) -> int:
-    """Parse an integer >= 1 (argparse type)."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"must be >= 1, got {value}")
-    return value
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+positive_int = int_at_least(1)
+non_negative_int = int_at_least(0)
 
 
 def timestamp(text: str) -> pd.Timestamp:
@@ -83,7 +92,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     span.add_argument("--days", type=positive_int, default=None, help="simulated days (1)")
     span.add_argument("--until", type=positive_int, default=None, help="simulated seconds")
     parser.add_argument("--step", type=positive_int, default=900, help="step size in s")
-    parser.add_argument("--seed", type=int, default=42,
+    parser.add_argument("--seed", type=non_negative_int, default=42,
                         help="seed of every random choice (battery start states)")
     parser.add_argument("--strategy", default="balance",
                         help=f"one of {sorted(STRATEGIES)} or 'module:Class'")
@@ -91,6 +100,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="how a cell splits its share among its units")
     parser.add_argument("--between-cells", choices=["balance", "cohda"], default="balance",
                         help="how the system's target is split among the cells")
+    parser.add_argument("--containers", type=positive_int, default=1,
+                        help="mango containers for the agents (cells spread over them)")
+    parser.add_argument("--transport", choices=["tcp", "mqtt"], default="tcp")
+    parser.add_argument("--broker", default="127.0.0.1:1883",
+                        help="MQTT broker host:port (with --transport mqtt)")
     parser.add_argument("--flex", type=float, default=0.2,
                         help="load flexibility: share a load may move down or up")
     parser.add_argument("--der-scale", type=float, default=1.0,
@@ -174,7 +188,8 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
         }
         mas = None if args.no_mas else world.start(
             "MAS", strategy=args.strategy, within_cell=args.within_cell,
-            between_cells=args.between_cells, seed=args.seed)
+            between_cells=args.between_cells, seed=args.seed, containers=args.containers,
+            transport=args.transport, broker=args.broker)
     if args.pv == "mosaik-pv":
         sims["pv"] = world.start("MosaikPV", step_size=step,
                                  start_date=args.start.strftime("%Y-%m-%d %H:%M:%S"))
@@ -283,8 +298,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Build, run, write results; returns the summary."""
     started = clock.perf_counter()
     scenario = build(args)
-    scenario.world.run(until=args.until, print_progress=not args.quiet)
     recorder = scenario.recorder_sim._async_model_factory._proxy.sim
+    try:
+        scenario.world.run(until=args.until, print_progress=not args.quiet)
+    except BaseException:
+        # the recorder (outside the group) holds every step that completed: keep them
+        args.out.mkdir(parents=True, exist_ok=True)
+        path = recorder.write()
+        print(f"run failed: the steps completed before the failure are in {path}",
+              file=sys.stderr)
+        raise
     frame = recorder.frame()
     core_id = scenario.core.full_id if scenario.core is not None else None
     summary = summarize(frame, scenario.units, args.step, scenario.ext_id, core_id)
@@ -315,4 +338,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
 
 
 if __name__ == "__main__":
-    sys.exit(0 if main() else 1)
+    try:
+        sys.exit(0 if main() else 1)
+    except MasError as exc:  # a clear message, no traceback from deep inside
+        sys.exit(f"error: {type(exc).__name__}: {exc}")

@@ -11,6 +11,7 @@ flow a fresh one. lightsim2grid is used when installed (pandapower's ``"auto"``)
 from __future__ import annotations
 
 import time as time_module
+from pathlib import Path
 from typing import Any
 
 import pandapower as pp
@@ -30,6 +31,19 @@ class GridSimulator(PandapowerSimulator):
         self._fresh = True
         self.power_flow_s = 0.0
         self._results: dict[str, tuple[dict[Any, int], dict[str, Any]]] = {}
+
+    def create(self, num: int, model: str, **model_params: Any) -> list[Any]:
+        """As mosaik-pandapower-2, but a grid file that cannot be read names the file."""
+        if model != "Grid" or "json" not in model_params:
+            return super().create(num, model, **model_params)
+        path = model_params["json"]
+        if not Path(str(path)).is_file():
+            raise ValueError(f"Grid json={path!r}: no such file")
+        try:
+            return super().create(num, model, **model_params)
+        except (Warning, ValueError, KeyError, AttributeError, TypeError) as exc:
+            raise ValueError(f"Grid json={path!r}: not a pandapower network file "
+                             f"({type(exc).__name__}: {exc})") from None
 
     def disable_elements(self, elements: list[str]) -> None:
         """As mosaik-pandapower-2; the next power flow rebuilds its model."""

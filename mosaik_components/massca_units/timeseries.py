@@ -62,11 +62,13 @@ def load_table(path: Path, columns: list[str]) -> pd.DataFrame:
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}; has {list(frame.columns)}")
     frame = frame[columns]
-    bad = ~np.isfinite(frame.to_numpy(dtype=float, na_value=np.nan))
+    numbers = frame.apply(pd.to_numeric, errors="coerce")  # text -> NaN, named below
+    bad = ~np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))
     if bad.any():
         row, col = map(int, np.argwhere(bad)[0])
         raise ValueError(f"{path}: column {columns[col]!r} at {frame.index[row]} is not a "
                          f"finite number ({frame.iat[row, col]!r})")
+    frame = numbers
     steps = frame.index.to_series().diff().dropna()
     if len(frame) < 2 or steps.nunique() != 1 or steps.iloc[0] <= pd.Timedelta(0):
         raise ValueError(f"{path}: timestamps must increase at one fixed frequency")

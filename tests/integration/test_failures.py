@@ -66,3 +66,29 @@ def test_non_finite_input_names_entity_attribute_and_source(world):
     with pytest.raises(StateError, match=r"entity 'Agent_\d+': input 'current' from "
                                          r"'Units-0.U0' must be a finite number, got nan"):
         world.run(until=900)
+
+
+def test_failing_scenario_exits_non_zero_with_the_completed_steps_written(tmp_path):
+    """cells.py with a strategy that explodes in the third step (two iterations/step)."""
+    import os
+    import subprocess
+    import sys
+
+    import pandas as pd
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "res"
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "scenarios" / "cells.py"), "--cells", "1", "--until",
+         "7200", "--strategy", "tests.simulators.faulty:ExplodeAfter", "--out", str(out),
+         "--quiet", "--no-plots"],
+        capture_output=True, text=True, timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    assert done.returncode == 1
+    last = done.stderr.strip().splitlines()[-1]
+    assert last == ("error: AgentFailedError: agent 'MosaikAgent' failed in cycle 4: "
+                    "RuntimeError: decide call 5 exploded")
+    assert "Traceback" not in done.stderr
+    frame = pd.read_csv(out / "timeseries.csv")
+    assert sorted(frame["time"].unique()) == [0, 900]  # the steps before the failure

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mosaik_components.mas import MosaikAgents
 from mosaik_components.mas.strategies.balance import BalanceStrategy
@@ -29,3 +29,17 @@ class SilentMAS(MosaikAgents):
         yield from super().setup_done()
         agent = self.runtime.agents[self.silent]
         agent.handle_message = lambda content, meta: None
+
+
+@dataclass(frozen=True)
+class ExplodeAfter(BalanceStrategy):
+    """Raises in ``decide`` from its ``after``-th call on (a failure mid-run)."""
+
+    after: int = 4
+    calls: list = field(default_factory=list)
+
+    def decide(self, system, offset):
+        self.calls.append(offset)
+        if len(self.calls) > self.after:
+            raise RuntimeError(f"decide call {len(self.calls)} exploded")
+        return super().decide(system, offset)
