@@ -53,22 +53,27 @@ def build(cells: int, depth: int, seed: int) -> tuple:
     return build_tree(parents, {"core": "core"}), states
 
 
-async def run(cells: int, depth: int, cycles: int, seed: int) -> dict:
+async def run(cells: int, depth: int, cycles: int, seed: int, containers: int = 1,
+              processes: bool = False) -> dict:
     from mosaik_components.mas.coordination import StrategyCoordination
     from mosaik_components.mas.runtime import MasRuntime
     from mosaik_components.mas.strategies import BalanceStrategy
+    from mosaik_components.mas.transport import TransportConfig
 
     tree, states = build(cells, depth, seed)
-    runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=600)
+    runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=600,
+                         transport=TransportConfig(containers=containers, processes=processes))
     await runtime.start()
     t0 = time.perf_counter()
     runtime.build(tree)
+    await runtime.attach()
     setup = time.perf_counter() - t0
     times, messages = [], 0
     for _ in range(cycles + 1):
         report = await runtime.run_cycle(lambda unit: states[unit.eid])
         times.append(report.seconds)
         messages = report.messages
+    workers_rss = worker_rss_mib(runtime)
     runtime.close()
     await asyncio.sleep(0)
     times = times[1:]  # the first cycle warms caches up
@@ -77,9 +82,19 @@ async def run(cells: int, depth: int, cycles: int, seed: int) -> dict:
         "units": len(runtime.units), "messages_per_cycle": messages,
         "cycle_ms_median": 1000 * statistics.median(times),
         "cycle_ms_min": 1000 * min(times), "cycle_ms_max": 1000 * max(times),
-        "setup_s": setup,
+        "setup_s": setup, "containers": containers, "processes": processes,
         "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "workers_rss_mib": workers_rss,
     }
+
+
+def worker_rss_mib(runtime: object) -> float:
+    """Resident memory of the runtime's worker processes now (MiB)."""
+    import psutil
+
+    links = runtime.workers.links.values()  # type: ignore[attr-defined]
+    return sum(psutil.Process(link.process.pid).memory_info().rss
+               for link in links if link.process is not None) / 2**20
 
 
 def main() -> None:
@@ -89,10 +104,15 @@ def main() -> None:
     parser.add_argument("--cycles", type=int, default=20)
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, default=Path("results/bench_cycle.csv"))
+    parser.add_argument("--containers", type=int, default=1,
+                        help="spread the cells over this many mango containers")
+    parser.add_argument("--processes", action="store_true",
+                        help="containers 1.. in worker processes (one per process)")
     parser.add_argument("--one", nargs=2, type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.one:
-        result = asyncio.run(run(args.one[0], args.one[1], args.cycles, args.seed))
+        result = asyncio.run(run(args.one[0], args.one[1], args.cycles, args.seed,
+                                 args.containers, args.processes))
         print(json.dumps(result))
         return
     rows = []
@@ -100,7 +120,9 @@ def main() -> None:
         for cells in args.cells:
             out = subprocess.run(
                 [sys.executable, __file__, "--one", str(cells), str(depth),
-                 "--cycles", str(args.cycles), "--seed", str(args.seed)],
+                 "--cycles", str(args.cycles), "--seed", str(args.seed),
+                 "--containers", str(args.containers)]
+                + (["--processes"] if args.processes else []),
                 check=True, capture_output=True, text=True,
             )
             row = json.loads(out.stdout.strip().splitlines()[-1])
@@ -108,7 +130,8 @@ def main() -> None:
             print(f"cells={row['cells']:4d} depth={row['depth']:2d} agents={row['agents']:6d} "
                   f"cycle={row['cycle_ms_median']:8.1f} ms (min {row['cycle_ms_min']:.1f}, "
                   f"max {row['cycle_ms_max']:.1f}) msgs={row['messages_per_cycle']:6d} "
-                  f"rss={row['peak_rss_mib']:7.1f} MiB setup={row['setup_s']:.2f} s",
+                  f"rss={row['peak_rss_mib']:7.1f}+{row['workers_rss_mib']:.1f} MiB "
+                  f"setup={row['setup_s']:.2f} s",
                   flush=True)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     with args.out.open("w", newline="") as handle:

@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import mosaik
 import pytest
+from hypothesis import settings
+
+# CI must be reproducible: hypothesis draws its examples from a fixed seed per test.
+# HYPOTHESIS_PROFILE=explore draws fresh examples (for hunting bugs locally).
+settings.register_profile("massca", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "massca"))
 
 ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:

@@ -315,6 +315,8 @@ class CoreAgent(AggregatingAgent):
         """``members``: the identities of every agent of the tree and of the relays."""
         super().__init__(eid, coordination, info, stats)
         self.members = members
+        #: applies a worker's results to the runtime's proxies (set by the runtime)
+        self.remote_results: Callable[[UnitsDone], None] = lambda message: None
         self._pending: set[str] = set()
         self._future: asyncio.Future[None] | None = None
 
@@ -361,6 +363,8 @@ class CoreAgent(AggregatingAgent):
         kind = type(content)
         if kind is UnitsDone and sender in self.members:
             if content.cycle == self.cycle:
+                if content.results is not None:
+                    self.remote_results(content)
                 self._done(f"container {content.container}")
         elif kind is AgentFailure and sender in self.members:
             if content.cycle == self.cycle:
@@ -389,22 +393,31 @@ class CompletionRelay(Agent):
     """Counts the units of one container that are done; tells the core once all are.
 
     Keeps completion local to each container (no message per unit), like the core
-    does for the units in its own container.
+    does for the units in its own container. In a worker process (``report``), the
+    message also carries the units' results and the controllers' aggregates and
+    targets, which the core's process needs for mosaik's outputs.
     """
 
-    def __init__(self, container: int, units: int, stats: MessageStats) -> None:
+    def __init__(self, container: int, units: list[UnitAgent],
+                 controllers: list[AggregatingAgent], stats: MessageStats,
+                 report: bool = False) -> None:
         super().__init__()
         self.container = container
         self.units = units
+        self.controllers = controllers
         self.stats = stats
+        self.report = report
         self.core: AgentAddress | None = None
         self.cycle = -1
         self.remaining = 0
+        self.counted = (0, 0, 0.0)  # stats already reported: sent, negotiations, deviation
+        for unit in units:
+            unit.finished = self.unit_done
 
     def begin(self, cycle: int) -> None:
         """A new cycle: all units pending."""
         self.cycle = cycle
-        self.remaining = self.units
+        self.remaining = len(self.units)
 
     def unit_done(self, unit: UnitAgent) -> None:
         """One of this container's units is done; the last one triggers the report."""
@@ -412,7 +425,19 @@ class CompletionRelay(Agent):
             self.remaining -= 1
             if self.remaining == 0:
                 assert self.core is not None
-                post(self, UnitsDone(self.cycle, self.container), self.core, self.stats)
+                post(self, self._message(), self.core, self.stats)
+
+    def _message(self) -> UnitsDone:
+        if not self.report:
+            return UnitsDone(self.cycle, self.container)
+        stats = self.stats
+        now = (stats.sent + 1, stats.negotiations, stats.deviation)  # this message included
+        counts = [a - b for a, b in zip(now, self.counted, strict=True)]
+        self.counted = now
+        return UnitsDone(
+            self.cycle, self.container, {u.eid: u.result for u in self.units},
+            {c.eid: [c.state, c.target] for c in self.controllers}, counts,
+        )
 
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Relays take no messages."""

@@ -29,6 +29,9 @@ HOOK_NAMES = (
     "initialize", "finalize",
 )
 ALIASES = {"states_agg_method": "aggregation_method"}
+#: More containers than this only cost sockets and start-up time (mosaik gives a
+#: simulator's init 10 s).
+MAX_CONTAINERS = 64
 #: How a level splits: the configured strategy (MASSCA's ``default``) or COHDA.
 LEVEL_CHOICES = {"strategy": "strategy", "default": "strategy", "balance": "strategy",
                  "cohda": "cohda"}
@@ -65,6 +68,8 @@ class MasConfig:
     initial_state: Mapping[str, Any] | None = None
     extra_attrs: tuple[str, ...] = ()
     user_params: Mapping[str, Any] = field(default_factory=dict)
+    #: the strategy's own parameters, for worker processes to rebuild it
+    strategy_params: Mapping[str, Any] = field(default_factory=lambda: {"strategy": "balance"})
     within_cell: str = "strategy"
     between_cells: str = "strategy"
     cohda: CohdaSettings = CohdaSettings()
@@ -165,7 +170,7 @@ def _extra_attrs(meta: object) -> tuple[str, ...]:
 
 def _level(params: dict[str, Any], name: str) -> str:
     value = params.pop(name, "strategy")
-    if value not in LEVEL_CHOICES:
+    if not isinstance(value, str) or value not in LEVEL_CHOICES:
         raise ConfigError(f"{name} must be one of {sorted(LEVEL_CHOICES)}, got {value!r}")
     return LEVEL_CHOICES[value]
 
@@ -199,6 +204,29 @@ def _address(params: dict[str, Any], name: str, default: str) -> tuple[str, int]
     return host, int(port)
 
 
+def _topic(params: dict[str, Any]) -> str:
+    topic = params.pop("topic", "massca")
+    if not isinstance(topic, str) or not topic or any(c in topic for c in "#+"):
+        raise ConfigError(f"topic must be a non-empty MQTT topic without wildcards, "
+                          f"got {topic!r}")
+    return topic
+
+
+def _workers(params: dict[str, Any], allow_remote: bool) -> tuple[bool, list[str]]:
+    processes = params.pop("processes", False)
+    if not isinstance(processes, bool):
+        raise ConfigError(f"processes must be True or False, got {processes!r}")
+    workers = params.pop("workers", [])
+    if isinstance(workers, str) or not isinstance(workers, list | tuple):
+        raise ConfigError(f"workers must be a list of 'host:port', got {workers!r}")
+    for index, entry in enumerate(workers):
+        worker_host, _ = _address({f"workers[{index}]": entry}, f"workers[{index}]", "")
+        if worker_host not in LOOPBACK and not allow_remote:
+            raise ConfigError(f"workers[{index}] {entry!r} is not loopback; set "
+                              "allow_remote=True to reach workers on other hosts")
+    return processes, list(workers)
+
+
 def _transport(params: dict[str, Any]) -> TransportConfig:
     host = params.pop("host", "127.0.0.1")
     if not isinstance(host, str) or not host:
@@ -211,6 +239,9 @@ def _transport(params: dict[str, Any]) -> TransportConfig:
                           "the network; set allow_remote=True to do so deliberately")
     port = _number(params, "port", 0, integer=True, minimum=0)
     containers = _number(params, "containers", 1, integer=True, minimum=1)
+    if containers > MAX_CONTAINERS:
+        raise ConfigError(f"containers must be <= {MAX_CONTAINERS} (cells share containers; "
+                          f"use fewer, bigger ones), got {containers!r}")
     if port > 65535 or (port and port + containers - 1 > 65535):
         raise ConfigError(f"port must be <= 65535 (port + containers - 1), got {port!r}")
     kind = params.pop("transport", "tcp")
@@ -220,11 +251,16 @@ def _transport(params: dict[str, Any]) -> TransportConfig:
     if broker[0] not in LOOPBACK and not allow_remote:
         raise ConfigError(f"broker {broker[0]!r} is not loopback; set allow_remote=True to "
                           "use a broker on another host")
-    topic = params.pop("topic", "massca")
-    if not isinstance(topic, str) or not topic or any(c in topic for c in "#+"):
-        raise ConfigError(f"topic must be a non-empty MQTT topic without wildcards, "
-                          f"got {topic!r}")
-    return TransportConfig(kind, containers, host, port, broker, topic)
+    topic = _topic(params)
+    processes, workers = _workers(params, allow_remote)
+    if (processes or workers) and kind != "tcp":
+        raise ConfigError("worker processes talk TCP: use transport='tcp' with "
+                          "processes/workers")
+    if processes and workers:
+        raise ConfigError("give either processes=True (spawn workers here) or workers=[...] "
+                          "(started elsewhere), not both")
+    return TransportConfig(kind, containers, host, port, broker, topic, processes,
+                           tuple(workers))
 
 
 def parse_config(raw: Mapping[str, Any]) -> MasConfig:
@@ -246,6 +282,7 @@ def parse_config(raw: Mapping[str, Any]) -> MasConfig:
     if params.pop("convergence_steps", None) is not None:
         logger.warning("convergence_steps (MASSCA's round counter) is replaced by a tolerance "
                        "on setpoint changes: set 'tolerance' (MW) and 'max_iterations'")
+    strategy_params = {k: params[k] for k in ("strategy", "surplus_priority") if k in params}
     config = MasConfig(
         step_size=_number(params, "step_size", None, integer=True, positive=True),
         strategy=_strategy(params),
@@ -255,10 +292,17 @@ def parse_config(raw: Mapping[str, Any]) -> MasConfig:
         transport=transport, verbose=verbose, performance=performance, hooks=hooks,
         state_dict=state_dict, initial_state=initial_state,
         extra_attrs=_extra_attrs(params.pop("META", None)),
+        strategy_params=strategy_params or {"strategy": "balance"},
         within_cell=_level(params, "within_cell"),
         between_cells=_level(params, "between_cells"),
         cohda=_cohda(params),
     )
+    remote = config.transport.processes or config.transport.workers
+    if remote and (config.massca_mode or not isinstance(
+            config.strategy_params.get("strategy", "balance"), str)):
+        raise ConfigError("with worker processes the strategy must be a name or "
+                          "'module:Class' string (workers rebuild it), and MASSCA hooks are "
+                          "not supported")
     if config.massca_mode and "cohda" in (config.within_cell, config.between_cells):
         raise ConfigError("within_cell/between_cells 'cohda' works with typed strategies, "
                           "not with MASSCA's execute_method")

@@ -7,6 +7,9 @@ One cycle per mosaik step (or per same-time iteration), identified by ``cycle``:
 3. ``AgentFailure`` any -> core: the agent raised; the cycle fails naming it.
 4. ``UnitsDone``    relay -> core: every unit of one other container is done.
 
+Worker processes (:mod:`.worker`) are set up with ``SetupPart``/``SetupDone``/``Wire``,
+get each cycle's unit states in one ``CycleStart`` and stop on ``Shutdown``.
+
 A unit's completion is counted in the container that hosts it: by the core in its
 own container, by a completion relay in every other one.
 
@@ -31,6 +34,11 @@ __all__ = [
     "Instruction",
     "AgentFailure",
     "UnitsDone",
+    "SetupPart",
+    "SetupDone",
+    "Wire",
+    "CycleStart",
+    "Shutdown",
     "MESSAGE_TYPES",
     "register_codec",
 ]
@@ -67,13 +75,86 @@ class AgentFailure:
 @json_serializable
 @dataclass(slots=True)
 class UnitsDone:
-    """Every unit in container ``container`` is done with cycle ``cycle``."""
+    """Every unit in container ``container`` is done with cycle ``cycle``.
+
+    From a worker process it carries the units' results (``{eid: result}``) and the
+    controllers' ``{eid: [state, target]}``.
+    """
 
     cycle: int
     container: int
+    results: dict[str, Any] | None = None
+    controllers: dict[str, Any] | None = None
+    #: the worker's ``[messages sent (this one included), COHDA negotiations,
+    #: their deviation in MW]`` in this cycle
+    counts: list[float] | None = None
 
 
-MESSAGE_TYPES = (FlexReport, Instruction, AgentFailure, UnitsDone)
+@json_serializable
+@dataclass(slots=True)
+class SetupPart:
+    """Core's process -> worker: build these nodes (``[eid, role, parent, children]``).
+
+    ``core`` is ``[eid, [host, port], aid]``; ``strategy`` the strategy's parameters
+    (``{"strategy": name or "module:Class", ...}``); ``cohda`` the COHDA settings;
+    ``negotiators`` the local controllers that split with COHDA.
+    """
+
+    container: int
+    core: list[Any]
+    nodes: list[list[Any]]
+    strategy: dict[str, Any]
+    cohda: dict[str, Any]
+    negotiators: list[str]
+
+
+@json_serializable
+@dataclass(slots=True)
+class SetupDone:
+    """Worker -> core's process: ``{eid: aid}`` of every agent it built, and its relay's."""
+
+    container: int
+    aids: dict[str, str]
+    relay: str
+
+
+@json_serializable
+@dataclass(slots=True)
+class Wire:
+    """Core's process -> worker: ``controller`` negotiates among ``children`` (COHDA).
+
+    ``addresses`` are the children's ``{eid: [[host, port], aid]}``.
+    """
+
+    controller: str
+    children: list[str]
+    addresses: dict[str, list[Any]]
+
+
+@json_serializable
+@dataclass(slots=True)
+class CycleStart:
+    """Core's process -> worker: start ``cycle`` with these unit states."""
+
+    cycle: int
+    time: int
+    iteration: int
+    states: dict[str, Any]
+
+
+@json_serializable
+@dataclass(slots=True)
+class Shutdown:
+    """Core's process -> worker: stop."""
+
+    reason: str = "done"
+
+
+#: The mango id of a worker process's control agent (receives setup and cycle starts).
+HOST_AID = "massca_host"
+
+MESSAGE_TYPES = (FlexReport, Instruction, AgentFailure, UnitsDone, SetupPart, SetupDone, Wire,
+                 CycleStart, Shutdown)
 
 
 def _flex_to(f: Flex) -> list[float]:

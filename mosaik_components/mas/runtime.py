@@ -22,23 +22,15 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from mango.container.core import Container
 
-from .agents import (
-    AggregatingAgent,
-    CompletionRelay,
-    ControllerAgent,
-    CoreAgent,
-    TreeAgent,
-    UnitAgent,
-    address_key,
-)
-from .cohda.protocol import Participant
-from .cohda.tree import CohdaSettings, TreeNegotiation, overlay_for
+from .agents import CompletionRelay, CoreAgent, TreeAgent, UnitAgent, address_key
+from .assembly import connect_agents, create_agent, wire_negotiation
+from .cohda.tree import CohdaSettings
 from .coordination import Coordination, CycleInfo
 from .errors import CycleTimeoutError, TransportError
 from .hierarchy import Tree, place_by_cell
+from .remote import Workers
 from .transport import MessageStats, TransportConfig, close_container, create_container
 
 __all__ = ["MasRuntime", "CycleReport"]
@@ -67,9 +59,14 @@ class MasRuntime:
     def __init__(
         self, coordination: Coordination, host: str = "127.0.0.1", port: int = 0,
         timeout: float = 30.0, transport: TransportConfig | None = None,
+        strategy_params: dict[str, Any] | None = None, cohda: CohdaSettings | None = None,
     ) -> None:
+        """``strategy_params`` and ``cohda`` are what worker processes rebuild from."""
         self.coordination = coordination
         self.transport = transport or TransportConfig(host=host, port=port)
+        self.cohda = cohda or CohdaSettings()
+        self.workers = Workers(self.transport, strategy_params or {"strategy": "balance"},
+                               self.cohda, MessageStats())
         self.timeout = timeout
         self.info = CycleInfo()
         self.stats = MessageStats()
@@ -80,7 +77,11 @@ class MasRuntime:
         self.local_units: set[str] = set()
         self.relays: list[CompletionRelay] = []
         self.placement: dict[str, int] = {}
+        self.members: set[Any] = set()
+        self.links: dict[str, tuple[str | None, list[str]]] = {}
+        self.addresses: dict[str, Any] = {}
         self.core: CoreAgent | None = None
+        self.negotiators: list[str] = []
         self.cycle = -1
 
     @property
@@ -95,8 +96,15 @@ class MasRuntime:
         return self.containers[0].addr
 
     async def start(self) -> None:
-        """Create and start the containers (binds sockets / connects to the broker)."""
+        """Create and start the containers (binds sockets / connects to the broker).
+
+        Containers served by worker processes are spawned or reached instead.
+        """
+        self.workers.stats = self.stats
+        remote = set(self.workers.indices)
         for index in range(self.transport.containers):
+            if index in remote:
+                continue
             container = create_container(self.transport, index)
             self.containers.append(container)
             try:
@@ -106,6 +114,11 @@ class MasRuntime:
                 raise TransportError(f"container {index} ({self.transport.describe(index)}) "
                                      f"could not start: {exc}") from None
             container.on_ready()
+        try:
+            await self.workers.start(self.containers[0])
+        except BaseException:
+            self.close()
+            raise
 
     def build(self, tree: Tree, negotiators: Collection[str] = (),
               cohda: CohdaSettings | None = None) -> None:
@@ -115,33 +128,61 @@ class MasRuntime:
         children, with ``cohda`` settings.
         """
         assert self.containers, "start() first"
-        self.placement = place_by_cell(tree, len(self.containers))
-        assert self.container is not None, "start() first"
+        self.placement = place_by_cell(tree, self.transport.total_containers)
         self.tree = tree
-        members: set[Any] = set()
+        self.negotiators = list(negotiators)
+        self.workers.proxies(tree, self.placement)
+        members: set[Any] = self.members
         for eid, node in tree.nodes.items():
-            agent: TreeAgent
-            if node.role == "core":
-                agent = self.core = CoreAgent(eid, self.coordination, self.info, self.stats,
-                                              members)
-            elif node.role == "controller":
-                agent = ControllerAgent(eid, self.coordination, self.info, self.stats)
-            else:
-                agent = UnitAgent(eid, self.coordination, self.info, self.stats)
+            if eid in self.workers.units or eid in self.workers.controllers:
+                continue
+            agent = create_agent(eid, node.role, self.coordination, self.info, self.stats,
+                                 members)
+            if isinstance(agent, CoreAgent):
+                self.core = agent
+            elif isinstance(agent, UnitAgent):
                 self.units.append(agent)
             # mango's own ids (O(1) per agent); identities are (container, aid)
             self.containers[self.placement[eid]].register(agent)
             self.agents[eid] = agent
         assert self.core is not None, "the tree has no core"
         self._completion(members)
-        agents = self.agents
-        core = agents[tree.root].addr
-        for eid, node in tree.nodes.items():
-            parent = agents[node.parent].addr if node.parent is not None else None
-            children = {child: agents[child].addr for child in node.children}
-            agents[eid].connect(parent, core, children)
-        for eid in negotiators:
-            self._negotiate_at(eid, cohda or CohdaSettings())
+        self.units.extend(self.workers.units.values())  # type: ignore[arg-type]
+        self.links = {eid: (node.parent, node.children) for eid, node in tree.nodes.items()}
+        self.addresses = {eid: agent.addr for eid, agent in self.agents.items()}
+        if not self.workers.links:
+            self._wire(self.agents)
+
+    def view(self, eid: str) -> Any:
+        """The agent of ``eid``, or its proxy when it lives in a worker process."""
+        agent = self.agents.get(eid)
+        if agent is not None:
+            return agent
+        return self.workers.units.get(eid) or self.workers.controllers[eid]
+
+    async def attach(self) -> None:
+        """Set up the worker processes (if any) and link their agents to ours."""
+        if not self.workers.links:
+            return
+        assert self.tree is not None and self.core is not None
+        remote = await self.workers.attach(self.tree, self.placement, self.core,
+                                           self.negotiators, self.timeout)
+        self.addresses.update(remote)
+        self.members.update(address_key(a) for a in remote.values())
+        self.core.remote_results = self.workers.apply
+        self._wire({e: a for e, a in self.agents.items()})
+        root = self.tree.root
+        if root in self.negotiators:
+            self.workers.wire(root, self.tree.nodes[root].children, self.addresses)
+
+    def _wire(self, agents: dict[str, TreeAgent]) -> None:
+        """Link the local agents; wire the negotiations whose controller is local."""
+        assert self.core is not None and self.tree is not None
+        connect_agents(agents, self.links, self.addresses, self.core.addr)
+        for eid in self.negotiators:
+            if eid in agents:
+                wire_negotiation(eid, self.tree.nodes[eid].children, agents[eid], agents,
+                                 self.addresses, self.cohda)
 
     def _completion(self, members: set[Any]) -> None:
         """Units of the core's container report to the core, the others to a relay."""
@@ -150,29 +191,18 @@ class MasRuntime:
         for unit in self.units:
             by_container.setdefault(self.placement[unit.eid], []).append(unit)
         for index, units in sorted(by_container.items()):
+            if index in self.workers.links:
+                continue  # a worker's own relay reports (with results)
             if index == 0:
                 for unit in units:
                     unit.finished = self.core.unit_done
                 self.local_units = {u.eid for u in units}
                 continue
-            relay = CompletionRelay(index, len(units), self.stats)
+            relay = CompletionRelay(index, units, [], self.stats)
             self.containers[index].register(relay)
             relay.core = self.core.addr
-            for unit in units:
-                unit.finished = relay.unit_done
             self.relays.append(relay)
         members.update(address_key(a.addr) for a in [*self.agents.values(), *self.relays])
-
-    def _negotiate_at(self, eid: str, settings: CohdaSettings) -> None:
-        assert self.tree is not None
-        controller = self.agents[eid]
-        assert isinstance(controller, AggregatingAgent), f"{eid!r} has no children to negotiate"
-        children = self.tree.nodes[eid].children
-        controller.negotiation = TreeNegotiation(list(children))
-        for index, (child, neighbours) in enumerate(overlay_for(eid, children, settings).items()):
-            peers = {n: self.agents[n].addr for n in neighbours}
-            participant = Participant(index, np.empty((0, 1)), list(peers), settings.max_updates)
-            self.agents[child].join_negotiations(participant, peers, settings.levels)
 
     async def run_cycle(self, begin: Callable[[UnitAgent], Any]) -> CycleReport:
         """Run one cycle; ``begin(unit)`` gives each unit's state for it."""
@@ -182,12 +212,14 @@ class MasRuntime:
         sent_before, negotiations_before = stats.sent, stats.negotiations
         deviation_before = stats.deviation
         started = time.perf_counter()
-        pending = self.local_units | {f"container {r.container}" for r in self.relays}
+        pending = self.local_units | {f"container {r.container}" for r in self.relays} | {
+            f"container {k}" for k in self.workers.links}
         future = self.core.open_cycle(self.cycle, pending)
         for relay in self.relays:
             relay.begin(self.cycle)
         for unit in self.units:
             unit.begin(self.cycle, begin(unit))
+        self.workers.start_cycle(self.cycle, self.info)
         try:
             await asyncio.wait_for(future, self.timeout)
         except TimeoutError:
@@ -207,6 +239,8 @@ class MasRuntime:
         cycle = self.cycle
         silent = []
         for eid in self.tree.bottom_up:
+            if self.placement.get(eid, 0) in self.workers.links:
+                continue  # named through its container
             agent = self.agents[eid]
             node = self.tree.nodes[eid]
             if node.role == "unit":
@@ -215,7 +249,7 @@ class MasRuntime:
                     parent.forwarded == cycle and agent.done != cycle  # type: ignore[attr-defined]
                 )
             else:
-                reports_in = all(self.agents[c].reported == cycle for c in node.children)
+                reports_in = all(self._reported(agent, child, cycle) for child in node.children)
                 stuck = (reports_in and agent.reported != cycle) or (
                     agent.instructed == cycle and agent.forwarded != cycle
                 )
@@ -223,19 +257,30 @@ class MasRuntime:
                 silent.append(eid)
         return silent
 
+    def _reported(self, parent: TreeAgent, child: str, cycle: int) -> bool:
+        local = self.agents.get(child)
+        if local is not None:
+            return local.reported == cycle
+        return parent.cycle == cycle and child in parent.reports  # type: ignore[attr-defined]
+
     def _unfinished_containers(self) -> str:
         core = self.core
-        if len(self.containers) == 1 or core is None:
+        if self.transport.total_containers == 1 or core is None:
             return ""
         waiting = sorted(p for p in core._pending if p.startswith("container "))
         if not waiting:
             return ""
-        where = ", ".join(f"{name} ({self.transport.describe(int(name.split()[1]))})"
+        where = ", ".join(f"{name} ({self._describe(int(name.split()[1]))})"
                           for name in waiting)
         return f"; containers whose units did not finish: {where}"
 
+    def _describe(self, index: int) -> str:
+        link = self.workers.links.get(index)
+        return link.describe() if link is not None else self.transport.describe(index)
+
     def close(self) -> None:
         """Stop the agents and close sockets / broker connections (safe to call twice)."""
+        self.workers.close()
         for container in self.containers:
             if container.running:
                 close_container(container)

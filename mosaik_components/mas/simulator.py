@@ -92,7 +92,9 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             logging.INFO if self.config.verbose == 1 else logging.WARNING
         )
         self.runtime = MasRuntime(self._coordination(), timeout=self.config.timeout,
-                                  transport=self.config.transport)
+                                  transport=self.config.transport,
+                                  strategy_params=self.config.strategy_params,
+                                  cohda=self.config.cohda)
         yield self.runtime.start()
         if self.config.hooks.initialize is not None:
             self.config.hooks.initialize(**self.config.user_params)
@@ -142,7 +144,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
                 logger.warning("controller %s has no children; it takes part as an empty unit",
                                eid)
         self.runtime.build(tree, self._negotiators(tree), self.config.cohda)
-        yield from ()
+        yield self.runtime.attach()
 
     def step(self, time: int, inputs: dict[str, dict[str, dict[str, Any]]], max_advance: int
              ) -> Generator[Any, Any, int | None]:
@@ -330,7 +332,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         self.emit_units = self.iteration == 0 or not (self.converged or exhausted)
 
     def _unit_data(self, entity: Entity, attrs: list[str]) -> dict[str, Any]:
-        agent = self.runtime.agents[entity.eid]  # type: ignore[union-attr]
+        agent = self.runtime.view(entity.eid)  # type: ignore[union-attr]
         result = agent.result
         data: dict[str, Any] = {}
         hooks = self.config.hooks
@@ -356,7 +358,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         return data
 
     def _controller_data(self, entity: Entity, attrs: list[str]) -> dict[str, Any]:
-        agent = self.runtime.agents[entity.eid]  # type: ignore[union-attr]
+        agent = self.runtime.view(entity.eid)  # type: ignore[union-attr]
         state, target = _as_state(agent.state), _as_target(agent.target)
         values: dict[str, Any] = {}
         if state is not None:

@@ -20,7 +20,8 @@ from mango.messages.codecs import JSON
 
 from .messages import register_codec
 
-__all__ = ["MessageStats", "TransportConfig", "post", "create_container", "close_container"]
+__all__ = ["MessageStats", "TransportConfig", "post", "create_container", "close_container",
+           "drop_pooled_connections"]
 
 logger = logging.getLogger(__name__)
 
@@ -69,7 +70,8 @@ class TransportConfig:
 
     ``tcp``: container ``k`` binds ``host:port+k`` (``port=0``: the OS picks free
     ports). ``mqtt``: container ``k`` connects to ``broker`` and reads the topic
-    ``{topic}/{k}``; the agents' messages go through the broker.
+    ``{topic}/{k}``; the agents' messages go through the broker. With ``processes``
+    or ``workers``, containers 1.. are worker processes (:mod:`.worker`, TCP).
     """
 
     transport: str = "tcp"
@@ -78,6 +80,15 @@ class TransportConfig:
     port: int = 0
     broker: tuple[str, int] = ("127.0.0.1", 1883)
     topic: str = "massca"
+    #: containers 1..N-1 run in worker processes spawned on this machine
+    processes: bool = False
+    #: addresses ("host:port") of workers started elsewhere; containers 1..len(workers)
+    workers: tuple[str, ...] = ()
+
+    @property
+    def total_containers(self) -> int:
+        """Containers in all: 1 + len(workers) with remote workers, else ``containers``."""
+        return 1 + len(self.workers) if self.workers else self.containers
 
     def describe(self, index: int) -> str:
         """Where container ``index`` is, for error messages."""
@@ -121,9 +132,32 @@ def close_container(container: Container) -> None:
     inbox_task = container._check_inbox_task
     if inbox_task is not None and not inbox_task.done():
         inbox_task.cancel()
+    _close_connections(container)
+
+
+def drop_pooled_connections(container: Container) -> None:
+    """Close a TCP container's pooled client connections and forget them.
+
+    A later send (e.g. a goodbye to a worker) then opens a fresh connection.
+    """
+    pool = getattr(container, "_tcp_connection_pool", None)
+    if pool is None:
+        return
+    for key, queue in pool._available_connections.items():
+        while not queue.empty():
+            connection = queue.get_nowait()[0]
+            queue.task_done()
+            if connection.transport is not None:
+                connection.transport.close()
+        pool._connection_counts[key] = 0
+
+
+def _close_connections(container: Container) -> None:
+    """The server socket, pooled TCP client connections, an MQTT client's thread."""
     server = getattr(container, "server", None)
     if server is not None:
         server.close()
+    drop_pooled_connections(container)
     client = getattr(container, "mqtt_client", None)
     if client is not None:  # paho runs its network loop in a thread
         client.disconnect()

@@ -8,6 +8,7 @@ errors, never a hang or a raw error from deep inside.
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from collections.abc import Callable
@@ -150,7 +151,8 @@ KEYS = st.sampled_from(["strategy", "surplus_priority", "timeout", "tolerance",
                         "topic", "performance", "bogus"])
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), deadline=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(st.dictionaries(KEYS, VALUES, max_size=4))
 def test_fuzzed_config_runs_cleanly_or_fails_with_a_documented_error(params):
     params.setdefault("timeout", 5.0)

@@ -60,3 +60,34 @@ def test_two_worlds_with_a_mas_each_run_at_the_same_time():
     # each producer alone with no load: the balance curtails it to zero
     assert first["set"] == {0: 0.0} and second["set"] == {0: 0.0}
     assert first["port"] != second["port"]
+
+
+def test_mas_started_elsewhere_via_connect_gives_the_same_setpoints():
+    """``massca-mas HOST:PORT --remote`` listens; mosaik reaches it with ``connect``."""
+    import subprocess
+    import time
+
+    from tests.integration.brokers import free_port, listening
+
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mosaik_components.mas", f"127.0.0.1:{port}", "--remote"],
+        cwd=str(ROOT), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not listening(port):  # it accepts one connection only: do not probe it
+            assert process.poll() is None, process.stderr.read()
+            assert time.monotonic() < deadline, "massca-mas did not listen in 30 s"
+            time.sleep(0.05)
+        world = mosaik.World({**SIM_CONFIG, "MAS": {"connect": f"127.0.0.1:{port}"}})
+        system = build_two_cells(world, weak=True)
+        world.run(until=1800)
+        collector = sim_instance(system.collector)
+        signed = {"pv0": 1, "pv1": 1, "load0": -1, "load1": -1}
+        for name, agent in system.agents.items():
+            got = collector.last(agent.full_id, "P_set[MW]")
+            assert got == pytest.approx({t: signed[name] * v
+                                         for t, v in EXPECTED[name].items()})
+    finally:
+        process.terminate()
+        process.wait(timeout=10)

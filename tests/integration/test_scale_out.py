@@ -56,6 +56,7 @@ async def run_cycles(transport: TransportConfig, cycles: int = 2, timeout: float
     await runtime.start()
     try:
         runtime.build(tree)
+        await runtime.attach()
         results = []
         for cycle in range(cycles):
             if between_cycles is not None and cycle > 0:

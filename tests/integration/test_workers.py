@@ -1,0 +1,105 @@
+"""Agents in worker processes (one mango container per process, TCP on loopback).
+
+    core process: container 0 (core, cells 0, 3)      worker 1: cell 1      worker 2: cell 2
+
+Spawned by the MAS (``processes=True``) or started separately (``massca-mas-worker``)
+and reached with ``workers=["host:port"]``; the results equal the single-container run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import time
+
+import pytest
+
+from mosaik_components.mas.errors import CycleTimeoutError
+from mosaik_components.mas.transport import TransportConfig
+from tests.conftest import ROOT, sim_instance
+from tests.integration.helpers import build_two_cells
+from tests.integration.test_scale_out import run_cycles
+from tests.integration.test_two_cells import EXPECTED, final_unit_powers
+
+
+def single_container_results():
+    return [results for results, _ in asyncio.run(run_cycles(TransportConfig()))[1]]
+
+
+def test_spawned_worker_processes_give_the_single_container_result():
+    runtime, spread = asyncio.run(run_cycles(TransportConfig(containers=3, processes=True)))
+    assert [results for results, _ in spread] == single_container_results()
+    links = runtime.workers.links
+    assert sorted(links) == [1, 2]
+    assert all(link.process is not None for link in links.values())
+    # per cycle: the single-container messages + 2 cycle starts + 2 relay reports
+    assert [report.messages for _, report in spread] == [52, 52]
+
+
+def start_worker() -> tuple[subprocess.Popen[str], str]:
+    process = subprocess.Popen(
+        [sys.executable, "-m", "mosaik_components.mas.worker", "--port", "0"],
+        cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    line = process.stdout.readline().strip()  # type: ignore[union-attr]
+    assert line.startswith("listening on 127.0.0.1:"), (line, process.stderr.read())
+    return process, line.removeprefix("listening on ")
+
+
+def test_worker_started_elsewhere_is_reached_and_told_to_stop():
+    process, address = start_worker()
+    try:
+        _, spread = asyncio.run(run_cycles(TransportConfig(workers=(address,))))
+        assert [results for results, _ in spread] == single_container_results()
+        assert process.wait(timeout=10) == 0  # the MAS sent Shutdown when it closed
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_worker_refuses_a_non_loopback_address_without_allow_remote():
+    done = subprocess.run([sys.executable, "-m", "mosaik_components.mas.worker", "--host",
+                           "192.0.2.1"], cwd=str(ROOT), capture_output=True, text=True,
+                          timeout=60, check=False)
+    assert done.returncode == 2
+    assert "--host 192.0.2.1 is not loopback: pass --allow-remote" in done.stderr
+
+
+def test_a_worker_process_that_dies_mid_run_is_named():
+    def kill_worker_1(runtime):
+        runtime.workers.links[1].process.kill()
+        time.sleep(0.2)  # let it die before the cycle starts
+
+    with pytest.raises(CycleTimeoutError, match=r"containers whose units did not finish: "
+                                                r"container 1 \(worker tcp 127\.0\.0\.1:\d+, "
+                                                r"pid \d+, exited with -9\)"):
+        asyncio.run(run_cycles(TransportConfig(containers=2, processes=True), cycles=2,
+                               timeout=2.0, between_cycles=kill_worker_1))
+
+
+def test_mosaik_world_with_worker_processes(world):
+    params = {"containers": 2, "processes": True}
+    system = build_two_cells(world, weak=True, mas_params=params)
+    world.run(until=1800)
+    powers = final_unit_powers(sim_instance(system.units))
+    for name, expected in EXPECTED.items():
+        for t, value in expected.items():
+            assert powers[(system.sims[name].eid, t)] == pytest.approx(value, abs=1e-9)
+    collector = sim_instance(system.collector)
+    signed = {"pv0": 1, "pv1": 1, "load0": -1, "load1": -1}
+    for name, agent in system.agents.items():  # outputs of remote units via their proxies
+        got = collector.last(agent.full_id, "P_set[MW]")
+        assert got == pytest.approx({t: signed[name] * v for t, v in EXPECTED[name].items()})
+
+
+def test_cohda_at_both_levels_across_worker_processes(world):
+    params = {"containers": 2, "processes": True, "within_cell": "cohda",
+              "between_cells": "cohda", "seed": 2}
+    system = build_two_cells(world, weak=True, depth=1, mas_params=params)
+    world.run(until=1800)
+    collector = sim_instance(system.collector)
+    core = system.core.full_id
+    iterations = collector.last(core, "iterations")
+    negotiations = collector.last(core, "negotiations")
+    assert all(negotiations[t] == 3 * iterations[t] for t in (0, 900))
+    assert all(d <= 0.3 + 1e-9 for d in collector.last(core, "deviation[MW]").values())
