@@ -38,7 +38,14 @@ from .cohda.tree import TreeNegotiation
 from .coordination import Coordination, CycleInfo
 from .errors import AgentFailedError, StrategyError
 from .flexibility import UnitState
-from .messages import AgentFailure, FlexReport, Instruction, UnitsDone
+from .messages import (
+    AgentFailure,
+    FlexReport,
+    Instruction,
+    UnitsDone,
+    pack_state,
+    pack_target,
+)
 from .transport import MessageStats, post
 
 __all__ = [
@@ -395,7 +402,8 @@ class CompletionRelay(Agent):
     Keeps completion local to each container (no message per unit), like the core
     does for the units in its own container. In a worker process (``report``), the
     message also carries the units' results and the controllers' aggregates and
-    targets, which the core's process needs for mosaik's outputs.
+    targets (packed, in ``units``/``controllers`` order, typed strategies only),
+    which the core's process needs for mosaik's outputs.
     """
 
     def __init__(self, container: int, units: list[UnitAgent],
@@ -435,8 +443,8 @@ class CompletionRelay(Agent):
         counts = [a - b for a, b in zip(now, self.counted, strict=True)]
         self.counted = now
         return UnitsDone(
-            self.cycle, self.container, {u.eid: u.result for u in self.units},
-            {c.eid: [c.state, c.target] for c in self.controllers}, counts,
+            self.cycle, self.container, [pack_target(u.result) for u in self.units],
+            [pack_state(c.state) + pack_target(c.target) for c in self.controllers], counts,
         )
 
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:

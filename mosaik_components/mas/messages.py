@@ -77,14 +77,14 @@ class AgentFailure:
 class UnitsDone:
     """Every unit in container ``container`` is done with cycle ``cycle``.
 
-    From a worker process it carries the units' results (``{eid: result}``) and the
-    controllers' ``{eid: [state, target]}``.
+    From a worker process it carries the units' results (packed targets) and the
+    controllers' packed ``state + target``, in the order of its setup nodes.
     """
 
     cycle: int
     container: int
-    results: dict[str, Any] | None = None
-    controllers: dict[str, Any] | None = None
+    results: list[list[float]] | None = None
+    controllers: list[list[float]] | None = None
     #: the worker's ``[messages sent (this one included), COHDA negotiations,
     #: their deviation in MW]`` in this cycle
     counts: list[float] | None = None
@@ -134,12 +134,16 @@ class Wire:
 @json_serializable
 @dataclass(slots=True)
 class CycleStart:
-    """Core's process -> worker: start ``cycle`` with these unit states."""
+    """Core's process -> worker: start ``cycle`` with these unit states.
+
+    ``states`` are packed (:func:`pack_state`), one per unit of the worker in the
+    order of its :class:`SetupPart` nodes: no eids, few bytes per unit.
+    """
 
     cycle: int
     time: int
     iteration: int
-    states: dict[str, Any]
+    states: list[list[float]]
 
 
 @json_serializable
@@ -175,6 +179,27 @@ def _target_to(t: Target) -> list[float]:
 
 def _target_from(d: list[float]) -> Target:
     return Target(d[0], d[1])
+
+
+def pack_state(s: UnitState) -> list[float]:
+    """Production current/min/max, then consumption current/min/max."""
+    p, c = s.production, s.consumption
+    return [p.current, p.min, p.max, c.current, c.min, c.max]
+
+
+def unpack_state(v: list[float]) -> UnitState:
+    """Inverse of :func:`pack_state`."""
+    return UnitState(Flex(v[0], v[1], v[2]), Flex(v[3], v[4], v[5]))
+
+
+def pack_target(t: Target | None) -> list[float]:
+    """``[production, consumption]``; ``[]`` for no target."""
+    return [] if t is None else [t.production, t.consumption]
+
+
+def unpack_target(v: list[float]) -> Target | None:
+    """Inverse of :func:`pack_target`."""
+    return Target(v[0], v[1]) if v else None
 
 
 def register_codec(codec: Codec) -> Codec:

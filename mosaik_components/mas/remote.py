@@ -23,7 +23,18 @@ from .cohda.tree import CohdaSettings
 from .coordination import CycleInfo
 from .errors import TransportError
 from .hierarchy import Tree
-from .messages import HOST_AID, CycleStart, SetupDone, SetupPart, Shutdown, UnitsDone, Wire
+from .messages import (
+    HOST_AID,
+    CycleStart,
+    SetupDone,
+    SetupPart,
+    Shutdown,
+    UnitsDone,
+    Wire,
+    pack_state,
+    unpack_state,
+    unpack_target,
+)
 from .transport import MessageStats, TransportConfig, drop_pooled_connections, post
 
 __all__ = ["Workers", "WorkerLink", "RemoteUnit", "RemoteController", "LinkAgent",
@@ -42,6 +53,9 @@ class WorkerLink:
     process: subprocess.Popen[bytes] | None = None
     states: dict[str, Any] = field(default_factory=dict)
     aids: dict[str, str] = field(default_factory=dict)
+    #: the worker's units and controllers in its setup order (packed messages use it)
+    units: list[str] = field(default_factory=list)
+    controllers: list[str] = field(default_factory=list)
 
     @property
     def host(self) -> AgentAddress:
@@ -203,6 +217,8 @@ class Workers:
             nodes = [[eid, node.role, node.parent, node.children]
                      for eid, node in tree.nodes.items() if placement[eid] == index]
             local = {n[0] for n in nodes}
+            link.units = [n[0] for n in nodes if n[1] == "unit"]
+            link.controllers = [n[0] for n in nodes if n[1] == "controller"]
             part = SetupPart(index, [tree.root, list(core.addr.protocol_addr), core.aid], nodes,
                              self.strategy, asdict(self.settings),
                              [e for e in negotiators if e in local])
@@ -230,8 +246,10 @@ class Workers:
     def start_cycle(self, cycle: int, info: CycleInfo) -> None:
         """Send every worker its units' states (queued by the proxies' ``begin``)."""
         for link in self.links.values():
-            post(self.agent, CycleStart(cycle, info.time, info.iteration, link.states),
-                 link.host, self.stats)
+            states = link.states
+            packed = [pack_state(states[eid]) for eid in link.units]
+            post(self.agent, CycleStart(cycle, info.time, info.iteration, packed), link.host,
+                 self.stats)
             link.states = {}
 
     def apply(self, message: UnitsDone) -> None:
@@ -241,13 +259,14 @@ class Workers:
             self.stats.sent += int(sent)
             self.stats.negotiations += int(negotiations)
             self.stats.deviation += deviation
-        for eid, result in (message.results or {}).items():
+        link = self.links[message.container]
+        for eid, packed in zip(link.units, message.results or [], strict=True):
             unit = self.units[eid]
-            unit.result = result
+            unit.result = unpack_target(packed)
             unit.done = message.cycle
-        for eid, (state, target) in (message.controllers or {}).items():
+        for eid, packed in zip(link.controllers, message.controllers or [], strict=True):
             proxy = self.controllers[eid]
-            proxy.state, proxy.target = state, target
+            proxy.state, proxy.target = unpack_state(packed[:6]), unpack_target(packed[6:])
 
     def close(self) -> None:
         """Stop spawned workers; ask reached ones to stop.

@@ -31,7 +31,13 @@ from .coordination import Coordination, CycleInfo
 from .errors import CycleTimeoutError, TransportError
 from .hierarchy import Tree, place_by_cell
 from .remote import Workers
-from .transport import MessageStats, TransportConfig, close_container, create_container
+from .transport import (
+    MessageStats,
+    TransportConfig,
+    close_container,
+    create_container,
+    enable_batching,
+)
 
 __all__ = ["MasRuntime", "CycleReport"]
 
@@ -74,6 +80,7 @@ class MasRuntime:
         self.tree: Tree | None = None
         self.agents: dict[str, TreeAgent] = {}
         self.units: list[UnitAgent] = []
+        self.own_units = 0
         self.local_units: set[str] = set()
         self.relays: list[CompletionRelay] = []
         self.placement: dict[str, int] = {}
@@ -114,6 +121,7 @@ class MasRuntime:
                 raise TransportError(f"container {index} ({self.transport.describe(index)}) "
                                      f"could not start: {exc}") from None
             container.on_ready()
+            enable_batching(container)
         try:
             await self.workers.start(self.containers[0])
         except BaseException:
@@ -147,6 +155,7 @@ class MasRuntime:
             self.agents[eid] = agent
         assert self.core is not None, "the tree has no core"
         self._completion(members)
+        self.own_units = len(self.units)  # the agents; the workers' proxies follow
         self.units.extend(self.workers.units.values())  # type: ignore[arg-type]
         self.links = {eid: (node.parent, node.children) for eid, node in tree.nodes.items()}
         self.addresses = {eid: agent.addr for eid, agent in self.agents.items()}
@@ -215,11 +224,13 @@ class MasRuntime:
         pending = self.local_units | {f"container {r.container}" for r in self.relays} | {
             f"container {k}" for k in self.workers.links}
         future = self.core.open_cycle(self.cycle, pending)
+        for remote in self.workers.units.values():  # workers first: they run in parallel
+            remote.begin(self.cycle, begin(remote))  # type: ignore[arg-type]
+        self.workers.start_cycle(self.cycle, self.info)
         for relay in self.relays:
             relay.begin(self.cycle)
-        for unit in self.units:
+        for unit in self.units[:self.own_units]:
             unit.begin(self.cycle, begin(unit))
-        self.workers.start_cycle(self.cycle, self.info)
         try:
             await asyncio.wait_for(future, self.timeout)
         except TimeoutError:

@@ -10,18 +10,27 @@ message goes through mango's inbox and dispatch.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from typing import Any
 
-from mango import Agent, AgentAddress, RoleContext, create_mqtt_container, create_tcp_container
+from mango import (
+    Agent,
+    AgentAddress,
+    RoleContext,
+    create_mqtt_container,
+    create_tcp_container,
+    json_serializable,
+)
 from mango.container.core import Container
 from mango.messages.codecs import JSON
 
 from .messages import register_codec
 
-__all__ = ["MessageStats", "TransportConfig", "post", "create_container", "close_container",
-           "drop_pooled_connections"]
+__all__ = ["MessageStats", "TransportConfig", "post", "deliver", "create_container",
+           "close_container", "drop_pooled_connections", "enable_batching", "Batch",
+           "Dispatcher"]
 
 logger = logging.getLogger(__name__)
 
@@ -50,15 +59,97 @@ def post(agent: Agent | RoleContext, content: Any, receiver: AgentAddress,
         stats.trace.append((agent.aid, receiver.aid, type(content).__name__))
     container = agent.context._container
     if receiver.protocol_addr == container.addr:
-        meta = {
-            "sender_id": agent.aid,
-            "sender_addr": container.addr,
-            "receiver_id": receiver.aid,
-        }
-        if not container._send_internal_message(content, receiver.aid, default_meta=meta):
-            raise LookupError(f"agent {agent.aid!r}: no agent {receiver.aid!r} in this container")
+        deliver(container, content, agent.aid, container.addr, receiver.aid)
+    elif getattr(container, BATCHING, None) is not None:
+        batch_for(container, receiver.protocol_addr).append([agent.aid, receiver.aid, content])
     else:
         agent.schedule_instant_message(content, receiver)
+
+
+def deliver(container: Container, content: Any, sender_id: str, sender_addr: Any,
+            receiver_id: str) -> None:
+    """Hand ``content`` to a local agent's inbox with the meta mango would set."""
+    meta = {"sender_id": sender_id, "sender_addr": sender_addr, "receiver_id": receiver_id}
+    if not container._send_internal_message(content, receiver_id, default_meta=meta):
+        raise LookupError(f"agent {sender_id!r}: no agent {receiver_id!r} in this container")
+
+
+# -- batching between massca containers ------------------------------------------------
+#: Attribute of a container that batches: ``{destination address: [items]}``.
+BATCHING = "_massca_batches"
+#: The mango id of the agent that unpacks batches in every massca container.
+DISPATCH_AID = "massca_dispatch"
+
+
+@json_serializable
+@dataclass(slots=True)
+class Batch:
+    """Several messages from container ``origin`` to one container.
+
+    ``items`` are ``[sender aid, receiver aid, content]``, delivered in order by the
+    destination's :class:`Dispatcher`.
+    """
+
+    origin: Any
+    items: list[list[Any]]
+
+
+class Dispatcher(Agent):
+    """Unpacks :class:`Batch` messages into the local agents' inboxes."""
+
+    def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
+        """Deliver every item of a batch with its original sender."""
+        if type(content) is not Batch:
+            logger.warning("dispatcher got %r from %s", content, meta.get("sender_id"))
+            return
+        origin = tuple(content.origin) if isinstance(content.origin, list) else content.origin
+        container = self.context._container
+        for sender, receiver, item in content.items:
+            deliver(container, item, sender, origin, receiver)
+
+
+def enable_batching(container: Container) -> None:
+    """Let ``container`` batch its messages to other massca containers.
+
+    The destinations must have a dispatcher too: every container of a MAS runtime or
+    worker has one. All messages to one destination posted while the loop runs one iteration go out
+    as one mango message, so a cell level's reports cost one TCP/MQTT send.
+    """
+    setattr(container, BATCHING, {})
+    setattr(container, SENDING, set())
+    container.register(Dispatcher(), suggested_aid=DISPATCH_AID)
+
+
+def batch_for(container: Container, destination: Any) -> list[list[Any]]:
+    """The open batch to ``destination``; the first item schedules its sending."""
+    batches: dict[Any, list[list[Any]]] = getattr(container, BATCHING)
+    key = tuple(destination) if isinstance(destination, list) else destination
+    batch = batches.get(key)
+    if batch is None:
+        batch = batches[key] = []
+        asyncio.get_running_loop().call_soon(_send_batch, container, key)
+    return batch
+
+
+def _send_batch(container: Container, destination: Any) -> None:
+    items = getattr(container, BATCHING).pop(destination)
+    message = Batch(container.addr, items)
+    send = container.send_message(message, AgentAddress(destination, DISPATCH_AID),
+                                  sender_id=DISPATCH_AID)
+    task = asyncio.get_running_loop().create_task(send)
+    sending: set[asyncio.Task[Any]] = getattr(container, SENDING)
+    sending.add(task)
+    task.add_done_callback(sending.discard)
+    task.add_done_callback(_report_failure)
+
+
+#: Attribute of a batching container: its batch sends still in flight.
+SENDING = "_massca_sending"
+
+
+def _report_failure(task: asyncio.Task[Any]) -> None:
+    if not task.cancelled() and task.exception() is not None:
+        logger.error("sending a batch failed: %s", task.exception())
 
 
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
@@ -103,6 +194,7 @@ def create_container(transport: TransportConfig, index: int = 0) -> Container:
     TCP binds loopback unless configured otherwise (then a warning is logged).
     """
     codec = register_codec(JSON())
+    codec.add_serializer(*Batch.__serializer__())
     if transport.transport == "mqtt":
         return create_mqtt_container(
             broker_addr=transport.broker, client_id=f"{transport.topic}-{index}",
@@ -132,6 +224,8 @@ def close_container(container: Container) -> None:
     inbox_task = container._check_inbox_task
     if inbox_task is not None and not inbox_task.done():
         inbox_task.cancel()
+    for task in list(getattr(container, SENDING, ())):
+        task.cancel()
     _close_connections(container)
 
 

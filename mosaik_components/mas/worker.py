@@ -30,8 +30,24 @@ from .assembly import connect_agents, create_agent, wire_negotiation
 from .cohda.tree import CohdaSettings
 from .config import parse_config
 from .coordination import CycleInfo, StrategyCoordination
-from .messages import HOST_AID, AgentFailure, CycleStart, SetupDone, SetupPart, Shutdown, Wire
-from .transport import LOOPBACK, MessageStats, TransportConfig, create_container, post
+from .messages import (
+    HOST_AID,
+    AgentFailure,
+    CycleStart,
+    SetupDone,
+    SetupPart,
+    Shutdown,
+    Wire,
+    unpack_state,
+)
+from .transport import (
+    LOOPBACK,
+    MessageStats,
+    TransportConfig,
+    create_container,
+    enable_batching,
+    post,
+)
 
 __all__ = ["HOST_AID", "WorkerHost", "serve", "main"]
 
@@ -125,9 +141,12 @@ class WorkerHost(Agent):
         self.info.time = message.time
         self.info.iteration = message.iteration
         self.relay.begin(message.cycle)
-        agents = self.agents
-        for eid, state in message.states.items():
-            agents[eid].begin(message.cycle, state)  # type: ignore[attr-defined]
+        units = self.relay.units
+        if len(message.states) != len(units):
+            raise ValueError(f"CycleStart has {len(message.states)} states for {len(units)} "
+                             "units")
+        for unit, packed in zip(units, message.states, strict=True):
+            unit.begin(message.cycle, unpack_state(packed))
 
 
 def _addr(value: Any) -> Any:
@@ -142,6 +161,7 @@ async def serve(host: str, port: int, *, watch_stdin: bool = False) -> None:
     container.register(worker, suggested_aid=HOST_AID)
     await container.start()
     container.on_ready()
+    enable_batching(container)
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
         loop.add_signal_handler(sig, stop.set)

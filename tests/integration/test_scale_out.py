@@ -147,3 +147,26 @@ def test_cohda_between_cells_across_tcp_containers(world):
     deviation = collector.last(system.core.full_id, "deviation[MW]")
     assert all(d <= 0.3 + 1e-9 for d in deviation.values())
     assert sim_instance(system.mas).runtime.stats.rejected == 0
+
+
+def test_messages_between_containers_travel_in_batches():
+    """Container 1 hosts cells 1 and 3: their reports (and the relay's completion)
+    leave it in fewer mango sends than messages."""
+    sends: list[str] = []
+
+    def count_sends(runtime):
+        container = runtime.containers[1]
+        original = container.send_message
+
+        async def counted(content, receiver_addr, **kwargs):
+            sends.append(type(content).__name__)
+            return await original(content, receiver_addr, **kwargs)
+
+        container.send_message = counted
+
+    runtime, spread = asyncio.run(run_cycles(TransportConfig(containers=2), cycles=2,
+                                             between_cycles=count_sends))
+    assert sends and set(sends) == {"Batch"}
+    # cycle 2 crosses: 2 cell reports + 1 completion from container 1 (plus COHDA: none)
+    assert len(sends) < 3
+    assert spread[1][0] == spread[0][0]
