@@ -15,6 +15,7 @@ included). Writes ``timeseries.csv``, ``summary.json`` and PNG plots to ``--out`
 from __future__ import annotations
 
 import argparse
+import asyncio
 import json
 import random
 import resource
@@ -103,8 +104,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--containers", type=positive_int, default=1,
                         help="mango containers for the agents (cells spread over them)")
     parser.add_argument("--transport", choices=["tcp", "mqtt"], default="tcp")
+    parser.add_argument("--processes", action="store_true",
+                        help="run all containers but the core's in worker processes")
     parser.add_argument("--broker", default="127.0.0.1:1883",
                         help="MQTT broker host:port (with --transport mqtt)")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds one coordination cycle may take before it fails")
     parser.add_argument("--flex", type=float, default=0.2,
                         help="load flexibility: share a load may move down or up")
     parser.add_argument("--der-scale", type=float, default=1.0,
@@ -123,6 +128,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         parser.error(f"argument --until: {args.until} s is shorter than --step {args.step} s")
     if not args.der_scale >= 0:
         parser.error(f"argument --der-scale: must be >= 0, got {args.der_scale}")
+    if not args.timeout > 0:
+        parser.error(f"argument --timeout: must be > 0, got {args.timeout}")
     if not 0 <= args.flex <= 1:
         parser.error(f"argument --flex: must be within [0, 1], got {args.flex}")
     if args.step % 900:
@@ -189,7 +196,8 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
         mas = None if args.no_mas else world.start(
             "MAS", strategy=args.strategy, within_cell=args.within_cell,
             between_cells=args.between_cells, seed=args.seed, containers=args.containers,
-            transport=args.transport, broker=args.broker)
+            transport=args.transport, broker=args.broker, processes=args.processes,
+            timeout=args.timeout)
     if args.pv == "mosaik-pv":
         sims["pv"] = world.start("MosaikPV", step_size=step,
                                  start_date=args.start.strftime("%Y-%m-%d %H:%M:%S"))
@@ -307,6 +315,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         path = recorder.write()
         print(f"run failed: the steps completed before the failure are in {path}",
               file=sys.stderr)
+        _stop(scenario.world)
         raise
     frame = recorder.frame()
     core_id = scenario.core.full_id if scenario.core is not None else None
@@ -321,6 +330,22 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     if not args.no_plots:
         write_plots(frame, scenario.units, args.out, args.start, scenario.ext_id, core_id)
     return summary
+
+
+def _stop(world: mosaik.World) -> None:
+    """After a failed run: cancel mosaik's remaining tasks and shut the world down.
+
+    Nothing (simulator runners, progress) is left pending when the process exits.
+    """
+    loop = world.loop
+    if loop.is_closed():
+        return
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    # the results are the cancellations just requested; the run's error is re-raised
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    world.shutdown()
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

@@ -92,3 +92,47 @@ def test_failing_scenario_exits_non_zero_with_the_completed_steps_written(tmp_pa
     assert "Traceback" not in done.stderr
     frame = pd.read_csv(out / "timeseries.csv")
     assert sorted(frame["time"].unique()) == [0, 900]  # the steps before the failure
+
+
+def test_scenario_whose_worker_process_dies_names_it_and_keeps_completed_steps(tmp_path):
+    """cells.py with its second container in a worker process that is killed mid-run."""
+    import os
+    import subprocess
+    import sys
+    import time
+
+    import pandas as pd
+    import psutil
+
+    from tests.conftest import ROOT
+
+    out = tmp_path / "res"
+    scenario = subprocess.Popen(
+        [sys.executable, str(ROOT / "scenarios" / "cells.py"), "--cells", "2", "--days", "3",
+         "--containers", "2", "--processes", "--timeout", "2", "--out", str(out), "--quiet",
+         "--no-plots"],
+        stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        env={**os.environ, "PYTHONPATH": str(ROOT)})
+    try:
+        deadline = time.monotonic() + 120
+        worker = None
+        while worker is None:  # the MAS spawns its worker when mosaik starts it
+            assert scenario.poll() is None, scenario.communicate()
+            assert time.monotonic() < deadline, "no worker process appeared"
+            worker = next((p for p in psutil.Process(scenario.pid).children(recursive=True)
+                           if "mosaik_components.mas.worker" in " ".join(p.cmdline())), None)
+            time.sleep(0.1)
+        time.sleep(8)  # let some steps complete
+        worker.kill()
+        _, stderr = scenario.communicate(timeout=120)
+    finally:
+        if scenario.poll() is None:
+            scenario.kill()
+    assert scenario.returncode == 1
+    last = stderr.strip().splitlines()[-1]
+    assert last.startswith("error: CycleTimeoutError: coordination cycle ")
+    assert "containers whose units did not finish: container 1 (worker tcp 127.0.0.1:" in last
+    assert "exited with -9" in last
+    times = sorted(pd.read_csv(out / "timeseries.csv")["time"].unique())
+    assert times and times == list(range(0, 900 * len(times), 900))  # a complete prefix
+    assert times[-1] < 3 * 86400
