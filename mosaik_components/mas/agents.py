@@ -46,30 +46,14 @@ from .messages import (
     pack_state,
     pack_target,
 )
-from .transport import MessageStats, post
+from .transport import Key, MessageStats, address_key, post, sender_key
 
 __all__ = [
     "TreeAgent", "AggregatingAgent", "UnitAgent", "ControllerAgent", "CoreAgent",
-    "CompletionRelay", "address_key", "sender_key",
+    "CompletionRelay",
 ]
 
 logger = logging.getLogger(__name__)
-
-#: An agent's identity across containers: (container address, mango aid).
-Key = tuple[Any, str]
-
-
-def address_key(address: AgentAddress) -> Key:
-    """The identity of the agent at ``address``."""
-    addr = address.protocol_addr
-    return (tuple(addr) if type(addr) is list else addr, address.aid)
-
-
-def sender_key(meta: dict[str, Any]) -> Key:
-    """The identity of a message's sender (TCP meta arrives as JSON lists)."""
-    addr = meta.get("sender_addr")
-    return (tuple(addr) if type(addr) is list else addr, meta.get("sender_id"))  # type: ignore
-
 
 class TreeAgent(Agent):
     """Common part: identity, parent/children addresses, failure reporting."""

@@ -24,7 +24,7 @@ from typing import Any
 
 from mango.container.core import Container
 
-from .agents import CompletionRelay, CoreAgent, TreeAgent, UnitAgent, address_key
+from .agents import CompletionRelay, CoreAgent, TreeAgent, UnitAgent
 from .assembly import connect_agents, create_agent, wire_negotiation
 from .cohda.tree import CohdaSettings
 from .coordination import Coordination, CycleInfo
@@ -34,6 +34,7 @@ from .remote import Workers
 from .transport import (
     MessageStats,
     TransportConfig,
+    address_key,
     close_container,
     create_container,
     enable_batching,

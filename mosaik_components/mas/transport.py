@@ -3,9 +3,15 @@
 mango's ``Agent.send_message`` is a coroutine; calling it from ``handle_message``
 needs a task per message (``schedule_instant_message``), which costs ~4x the message
 itself. For a receiver in the *same* container, :func:`post` hands the message to
-mango's own internal delivery (the inbox of the receiver, same meta as mango sets);
-for any other receiver it falls back to a scheduled ``send_message``. Either way the
-message goes through mango's inbox and dispatch.
+mango's own internal delivery (the inbox of the receiver, same meta as mango sets).
+Between massca containers (:func:`enable_batching`), everything posted to one
+destination in one loop iteration goes out as one mango message (:class:`Batch`),
+which the destination's :class:`Dispatcher` hands to the receivers' inboxes with the
+original sender. Any other receiver gets a scheduled ``send_message``. Agents are
+identified across containers by ``(container address, aid)`` (:func:`address_key`).
+
+Also here: :class:`TransportConfig` and :func:`create_container` (TCP or MQTT, the
+JSON codec only) and :func:`close_container` (synchronous teardown).
 """
 
 from __future__ import annotations
@@ -28,11 +34,29 @@ from mango.messages.codecs import JSON
 
 from .messages import register_codec
 
-__all__ = ["MessageStats", "TransportConfig", "post", "deliver", "create_container",
-           "close_container", "drop_pooled_connections", "enable_batching", "Batch",
-           "Dispatcher"]
+__all__ = [
+    "Key", "address_key", "sender_key", "MessageStats", "TransportConfig", "post", "deliver",
+    "create_container", "close_container", "drop_pooled_connections", "enable_batching",
+    "Batch", "Dispatcher",
+]
 
 logger = logging.getLogger(__name__)
+
+
+#: An agent's identity across containers: (container address, mango aid).
+Key = tuple[Any, str]
+
+
+def address_key(address: AgentAddress) -> Key:
+    """The identity of the agent at ``address``."""
+    addr = address.protocol_addr
+    return (tuple(addr) if type(addr) is list else addr, address.aid)
+
+
+def sender_key(meta: dict[str, Any]) -> Key:
+    """The identity of a message's sender (TCP meta arrives as JSON lists)."""
+    addr = meta.get("sender_addr")
+    return (tuple(addr) if type(addr) is list else addr, meta.get("sender_id"))  # type: ignore
 
 
 @dataclass(slots=True)

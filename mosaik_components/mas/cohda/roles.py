@@ -31,7 +31,7 @@ from mango import (
 from mango.container.core import Container
 
 from ..errors import MasError, NegotiationTimeoutError
-from ..transport import MessageStats, post
+from ..transport import MessageStats, address_key, post, sender_key
 from .model import Objective
 from .overlay import small_world
 from .protocol import Done, Initiator, Participant, Solution, Start, Update
@@ -41,20 +41,10 @@ __all__ = ["CohdaParticipantRole", "CohdaInitiatorRole", "CohdaAgents", "create_
 TID = "cohda"
 
 
-def _key(address: AgentAddress | Any) -> tuple[Any, str]:
-    host_port = address.protocol_addr
-    return (tuple(host_port) if isinstance(host_port, list) else host_port, address.aid)
-
-
 def _name(address: AgentAddress) -> str:
     host_port = address.protocol_addr
     where = f"{host_port[0]}:{host_port[1]}" if isinstance(host_port, tuple | list) else host_port
     return f"{address.aid}@{where}"
-
-
-def _sender(meta: dict[str, Any]) -> AgentAddress:
-    addr = meta.get("sender_addr")
-    return AgentAddress(tuple(addr) if isinstance(addr, list) else addr, meta.get("sender_id"))
 
 
 class CohdaParticipantRole(Role):
@@ -79,19 +69,19 @@ class CohdaParticipantRole(Role):
     def _participant(self) -> Participant:
         if self.participant is None:  # the topology is injected after the roles exist
             neighbours = topology_neighbors(self, tid=self.tid)
-            self._neighbours = {_key(a): a for a in neighbours}
+            self._neighbours = {address_key(a): a for a in neighbours}
             self.participant = Participant(topology_node_id(self, tid=self.tid), self.options,
                                            list(self._neighbours), self.max_updates)
         return self.participant
 
     def _on_start(self, content: Start, meta: dict[str, Any]) -> None:
-        self.initiator = _sender(meta)
+        self.initiator = AgentAddress(*sender_key(meta))
         self._participant().start(content)
         self._flush()
 
     def _on_update(self, content: Update, meta: dict[str, Any]) -> None:
         participant = self._participant()
-        if _key(_sender(meta)) not in self._neighbours:
+        if sender_key(meta) not in self._neighbours:
             self.stats.rejected += 1
             return
         participant.receive(content)
