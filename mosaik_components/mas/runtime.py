@@ -180,7 +180,7 @@ class MasRuntime:
         self.addresses.update(remote)
         self.members.update(address_key(a) for a in remote.values())
         self.core.remote_results = self.workers.apply
-        self._wire({e: a for e, a in self.agents.items()})
+        self._wire(self.agents)
         root = self.tree.root
         if root in self.negotiators:
             self.workers.wire(root, self.tree.nodes[root].children, self.addresses)
