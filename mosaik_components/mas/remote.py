@@ -10,6 +10,7 @@ worker's relay sends back, so the mosaik side reads them like local agents.
 from __future__ import annotations
 
 import asyncio
+import logging
 import subprocess
 import sys
 from collections.abc import Collection
@@ -39,6 +40,8 @@ from .transport import MessageStats, TransportConfig, drop_pooled_connections, p
 
 __all__ = ["Workers", "WorkerLink", "RemoteUnit", "RemoteController", "LinkAgent",
            "spawn_worker", "reach_worker"]
+
+logger = logging.getLogger(__name__)
 
 #: Seconds a spawned worker may take to print its address.
 SPAWN_TIMEOUT = 60.0
@@ -281,10 +284,16 @@ class Workers:
                 link.stop()
             else:
                 reached.append(link)
-        if reached:
-            container = self.agent.context._container
-            self.closing.append(asyncio.get_running_loop().create_task(
-                self._say_goodbye(container, reached)))
+        if not reached:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # closed outside the event loop: nothing can be sent now
+            logger.warning("workers %s were not told to stop (no running event loop); end "
+                           "them with Ctrl-C", [link.describe() for link in reached])
+            return
+        container = self.agent.context._container
+        self.closing.append(loop.create_task(self._say_goodbye(container, reached)))
 
     async def _say_goodbye(self, container: Container, links: list[WorkerLink]) -> None:
         for link in links:
