@@ -11,7 +11,7 @@ import pytest
 
 from tests.conftest import ROOT, SIM_CONFIG, sim_instance
 from tests.integration.helpers import build_two_cells
-from tests.integration.test_two_cells import EXPECTED
+from tests.integration.test_two_cells import assert_expected_setpoints
 
 
 @pytest.mark.slow
@@ -24,11 +24,8 @@ def test_mas_as_cmd_subprocess_gives_the_same_setpoints():
     world = mosaik.World(config)
     system = build_two_cells(world, weak=True)
     world.run(until=1800)
+    assert_expected_setpoints(system)
     collector = sim_instance(system.collector)
-    signed = {"pv0": 1, "pv1": 1, "load0": -1, "load1": -1}
-    for name, agent in system.agents.items():
-        got = collector.last(agent.full_id, "P_set[MW]")
-        assert got == pytest.approx({t: signed[name] * v for t, v in EXPECTED[name].items()})
     assert collector.last(system.core.full_id, "converged") == {0: True, 900: True}
 
 
@@ -82,12 +79,7 @@ def test_mas_started_elsewhere_via_connect_gives_the_same_setpoints():
         world = mosaik.World({**SIM_CONFIG, "MAS": {"connect": f"127.0.0.1:{port}"}})
         system = build_two_cells(world, weak=True)
         world.run(until=1800)
-        collector = sim_instance(system.collector)
-        signed = {"pv0": 1, "pv1": 1, "load0": -1, "load1": -1}
-        for name, agent in system.agents.items():
-            got = collector.last(agent.full_id, "P_set[MW]")
-            assert got == pytest.approx({t: signed[name] * v
-                                         for t, v in EXPECTED[name].items()})
+        assert_expected_setpoints(system)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -23,7 +23,7 @@ from mosaik_components.mas.transport import TransportConfig, close_container
 from tests.conftest import sim_instance
 from tests.integration.brokers import Broker, free_port
 from tests.integration.helpers import build_two_cells
-from tests.integration.test_two_cells import EXPECTED, final_unit_powers
+from tests.integration.test_two_cells import assert_expected_powers
 
 
 @pytest.fixture
@@ -130,10 +130,7 @@ def test_mosaik_world_with_two_containers(world, broker, transport):
               "topic": f"massca-world-{broker.port}"}
     system = build_two_cells(world, weak=True, mas_params=params)
     world.run(until=1800)
-    powers = final_unit_powers(sim_instance(system.units))
-    for name, expected in EXPECTED.items():
-        for time, value in expected.items():
-            assert powers[(system.sims[name].eid, time)] == pytest.approx(value, abs=1e-9)
+    assert_expected_powers(system)
     mas = sim_instance(system.mas)
     assert mas.runtime.placement[system.agents["pv1"].eid] == 1
     assert mas.runtime.stats.rejected == 0

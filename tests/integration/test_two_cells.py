@@ -22,6 +22,9 @@ EXPECTED = {  # unit -> {time: setpoint in the unit's own direction}
 }
 
 
+SIGN = {"pv0": 1, "pv1": 1, "load0": -1, "load1": -1}  # setpoints are net (generation +)
+
+
 def final_unit_powers(units_sim):
     powers = {}
     for time, eid, p in units_sim.log:  # the last value per time wins
@@ -29,15 +32,27 @@ def final_unit_powers(units_sim):
     return powers
 
 
-def test_same_time_iteration_balances_and_converges(world, no_task_leaks):
-    system = build_two_cells(world, weak=True)
-    world.run(until=1800)
-    units_sim = sim_instance(system.units)
-    collector = sim_instance(system.collector)
-    powers = final_unit_powers(units_sim)
+def assert_expected_powers(system):
+    """Every unit simulator ran at EXPECTED's value at the end of each time."""
+    powers = final_unit_powers(sim_instance(system.units))
     for name, expected in EXPECTED.items():
         for time, value in expected.items():
             assert powers[(system.sims[name].eid, time)] == pytest.approx(value, abs=1e-9)
+
+
+def assert_expected_setpoints(system):
+    """Every unit agent's last P_set[MW] per time is EXPECTED's value, signed."""
+    collector = sim_instance(system.collector)
+    for name, agent in system.agents.items():
+        got = collector.last(agent.full_id, "P_set[MW]")
+        assert got == pytest.approx({t: SIGN[name] * v for t, v in EXPECTED[name].items()})
+
+
+def test_same_time_iteration_balances_and_converges(world, no_task_leaks):
+    system = build_two_cells(world, weak=True)
+    world.run(until=1800)
+    collector = sim_instance(system.collector)
+    assert_expected_powers(system)
     core = system.core.full_id
     assert collector.last(core, "P_exchange[MW]") == pytest.approx({0: 0.0, 900: 0.0})
     # iteration 1 applies the setpoints, iteration 2 sees them in place and stops
@@ -46,10 +61,7 @@ def test_same_time_iteration_balances_and_converges(world, no_task_leaks):
     # per cycle: 4 unit + 4 controller reports, 8 instructions; two cycles per time
     assert collector.last(core, "messages") == {0: 32, 900: 32}
     assert all(t > 0 for t in collector.last(core, "steptime").values())
-    signed = {"pv0": 1, "pv1": 1, "load0": -1, "load1": -1}
-    for name, agent in system.agents.items():
-        sets = collector.last(agent.full_id, "P_set[MW]")
-        assert sets == pytest.approx({t: signed[name] * v for t, v in EXPECTED[name].items()})
+    assert_expected_setpoints(system)
 
 
 def test_without_iteration_the_setpoints_are_emitted_once_per_step(world):

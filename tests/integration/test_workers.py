@@ -20,7 +20,7 @@ from mosaik_components.mas.transport import TransportConfig
 from tests.conftest import ROOT, sim_instance
 from tests.integration.helpers import build_two_cells
 from tests.integration.test_scale_out import run_cycles
-from tests.integration.test_two_cells import EXPECTED, final_unit_powers
+from tests.integration.test_two_cells import assert_expected_powers, assert_expected_setpoints
 
 
 def single_container_results():
@@ -81,15 +81,8 @@ def test_mosaik_world_with_worker_processes(world):
     params = {"containers": 2, "processes": True}
     system = build_two_cells(world, weak=True, mas_params=params)
     world.run(until=1800)
-    powers = final_unit_powers(sim_instance(system.units))
-    for name, expected in EXPECTED.items():
-        for t, value in expected.items():
-            assert powers[(system.sims[name].eid, t)] == pytest.approx(value, abs=1e-9)
-    collector = sim_instance(system.collector)
-    signed = {"pv0": 1, "pv1": 1, "load0": -1, "load1": -1}
-    for name, agent in system.agents.items():  # outputs of remote units via their proxies
-        got = collector.last(agent.full_id, "P_set[MW]")
-        assert got == pytest.approx({t: signed[name] * v for t, v in EXPECTED[name].items()})
+    assert_expected_powers(system)
+    assert_expected_setpoints(system)  # outputs of remote units via their proxies
 
 
 def test_cohda_at_both_levels_across_worker_processes(world):

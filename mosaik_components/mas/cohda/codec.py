@@ -33,7 +33,7 @@ def _memory(m: WorkingMemory) -> dict[str, Any]:
 
 
 def _candidate(d: dict[str, Any]) -> Candidate:
-    return Candidate(np.asarray(d["s"], dtype=float), np.asarray(d["k"], dtype=bool),
+    return Candidate(np.asarray(d["s"], dtype=float), np.asarray(d["k"], dtype=np.bool_),
                      int(d["by"]), float(d["perf"]))
 
 

@@ -114,7 +114,7 @@ class Participant:
         self.updates = 0
         self.capped = False
         n, horizon = message.agents, message.objective.horizon
-        empty = Candidate(np.zeros((n, horizon)), np.zeros(n, dtype=bool), self.index,
+        empty = Candidate(np.zeros((n, horizon)), np.zeros(n, dtype=np.bool_), self.index,
                           -np.inf)
         self.memory = self.spread = WorkingMemory(SystemConfig.empty(n, horizon), empty)
         self.pending = True
