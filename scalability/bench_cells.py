@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 def bench_grid(cells: int) -> tuple[float, float]:
     import pandapower as pp
 
-    from mosaik_components.mas.cells import build_cells
+    from mosaik_components.massca_grid.cells import build_cells
 
     build_cells(1)  # the CIGRE template is built once per process
     started = time.perf_counter()

@@ -19,10 +19,10 @@ import time
 import numpy as np
 from mango import activate
 
-from mosaik_components.mas.cohda import Objective, options_for
-from mosaik_components.mas.cohda.roles import create_cohda_agents
-from mosaik_components.mas.flexibility import Flex, UnitState, net_band
-from mosaik_components.mas.transport import TransportConfig, create_container
+from mosaik_components.mas.model.flexibility import Flex, UnitState, net_band
+from mosaik_components.mas.runtime.cohda_roles import create_cohda_agents
+from mosaik_components.mas.runtime.transport import TransportConfig, create_container
+from mosaik_components.mas.strategies.cohda import Objective, options_for
 
 
 def problem(agents: int, seed: int) -> tuple[list[np.ndarray], float]:

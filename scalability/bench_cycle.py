@@ -29,8 +29,8 @@ UNITS_PER_CELL = 28
 
 def build(cells: int, depth: int, seed: int) -> tuple:
     """The tree and one random state per unit (seeded)."""
-    from mosaik_components.mas.flexibility import Flex, UnitState
-    from mosaik_components.mas.hierarchy import build_tree
+    from mosaik_components.mas.model.flexibility import Flex, UnitState
+    from mosaik_components.mas.model.hierarchy import build_tree
 
     rng = random.Random(seed)
     parents: dict[str, str | None] = {"core": None}
@@ -55,10 +55,10 @@ def build(cells: int, depth: int, seed: int) -> tuple:
 
 async def run(cells: int, depth: int, cycles: int, seed: int, containers: int = 1,
               processes: bool = False) -> dict:
-    from mosaik_components.mas.coordination import StrategyCoordination
-    from mosaik_components.mas.runtime import MasRuntime
+    from mosaik_components.mas.runtime.runtime import MasRuntime
+    from mosaik_components.mas.runtime.transport import TransportConfig
     from mosaik_components.mas.strategies import BalanceStrategy
-    from mosaik_components.mas.transport import TransportConfig
+    from mosaik_components.mas.strategies.coordination import StrategyCoordination
 
     tree, states = build(cells, depth, seed)
     runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=600,

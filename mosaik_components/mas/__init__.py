@@ -6,8 +6,7 @@ user needs is importable from here.
 
 from __future__ import annotations
 
-from .config import MasConfig, parse_config
-from .errors import (
+from .model.errors import (
     AgentFailedError,
     ConfigError,
     CycleTimeoutError,
@@ -16,9 +15,10 @@ from .errors import (
     StateError,
     StrategyError,
 )
-from .flexibility import Flex, Target, UnitState, aggregate
-from .meta import META
-from .simulator import MosaikAgents
+from .model.flexibility import Flex, Target, UnitState, aggregate
+from .mosaik.config import MasConfig, parse_config
+from .mosaik.meta import META
+from .mosaik.simulator import MosaikAgents
 from .strategies import STRATEGIES, BalanceStrategy, Strategy
 
 __all__ = [

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-import sys
 from collections.abc import Callable
 from pathlib import Path
 
@@ -19,17 +18,15 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from mosaik_components.mas.config import parse_config
-from mosaik_components.mas.errors import ConfigError, HierarchyError, MasError, StateError
-from mosaik_components.mas.hierarchy import build_tree
-from mosaik_components.mas.unit_io import unit_state
+from mosaik_components.mas.model.errors import ConfigError, HierarchyError, MasError, StateError
+from mosaik_components.mas.model.hierarchy import build_tree
+from mosaik_components.mas.mosaik.config import parse_config
+from mosaik_components.mas.mosaik.unit_io import unit_state
+from mosaik_components.massca.scenarios import cells  # noqa: E402
 from mosaik_components.massca_grid.simulator import GridSimulator
 from mosaik_components.massca_units.timeseries import load_table
-from tests.conftest import ROOT, SIM_CONFIG
+from tests.conftest import SIM_CONFIG
 from tests.integration.helpers import build_two_cells
-
-sys.path.insert(0, str(ROOT / "scenarios"))
-import cells  # noqa: E402
 
 CORE = {"core": "core"}
 

@@ -5,16 +5,12 @@
 
 import json
 import re
-import sys
 
 import pandas as pd
 import pytest
 
+from mosaik_components.massca.scenarios import cells  # noqa: E402
 from mosaik_components.massca_results.summary import wide
-from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scenarios"))
-import cells  # noqa: E402
 
 ARGS = ["--cells", "2", "--start", "2019-06-21 08:00", "--until", "10800", "--quiet"]
 

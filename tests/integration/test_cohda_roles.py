@@ -8,10 +8,10 @@ import numpy as np
 import pytest
 from mango import activate
 
-from mosaik_components.mas.cohda import Objective
-from mosaik_components.mas.cohda.roles import CohdaParticipantRole, create_cohda_agents
-from mosaik_components.mas.errors import NegotiationTimeoutError
-from mosaik_components.mas.transport import MessageStats, TransportConfig, create_container
+from mosaik_components.mas.model.errors import NegotiationTimeoutError
+from mosaik_components.mas.runtime.cohda_roles import CohdaParticipantRole, create_cohda_agents
+from mosaik_components.mas.runtime.transport import MessageStats, TransportConfig, create_container
+from mosaik_components.mas.strategies.cohda import Objective
 
 
 def contiguous_options(agents: int, seed: int) -> list[np.ndarray]:

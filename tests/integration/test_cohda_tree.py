@@ -9,11 +9,10 @@ With 11 options per unit (steps of 0.3..0.6 MW) the units' picks reach the targe
 within half an option step; the reported deviation is that gap.
 """
 
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, sim_instance
+from tests.conftest import sim_instance
 from tests.integration.helpers import UNITS, build_two_cells
 
 COMBOS = [("strategy", "cohda"), ("cohda", "strategy"), ("cohda", "cohda")]
@@ -60,8 +59,7 @@ def test_cohda_is_deterministic_for_a_seed(new_world):
 
 
 def test_cohda_scenario_writes_the_comparison(tmp_path):
-    sys.path.insert(0, str(ROOT / "scenarios"))
-    import cohda
+    from mosaik_components.massca.scenarios import cohda
 
     table = cohda.main(["--until", "1800", "--out", str(tmp_path), "--quiet"])
     assert [(r.within_cell, r.between_cells) for r in table.itertuples()] == cohda.COMBOS

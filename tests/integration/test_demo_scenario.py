@@ -1,14 +1,10 @@
 """The shipped demo scenario runs end to end and the MAS never worsens the exchange."""
 
-import sys
 
 import pandas as pd
 
+from mosaik_components.massca.scenarios import demo  # noqa: E402
 from mosaik_components.massca_results.summary import wide
-from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scenarios"))
-import demo  # noqa: E402
 
 CORE = "MAS-0.MosaikAgent"
 

@@ -120,7 +120,7 @@ def test_scenario_whose_worker_process_dies_names_it_and_keeps_completed_steps(t
             assert scenario.poll() is None, scenario.communicate()
             assert time.monotonic() < deadline, "no worker process appeared"
             worker = next((p for p in psutil.Process(scenario.pid).children(recursive=True)
-                           if "mosaik_components.mas.worker" in " ".join(p.cmdline())), None)
+                           if "mas.runtime.workers.worker" in " ".join(p.cmdline())), None)
             time.sleep(0.1)
         time.sleep(8)  # let some steps complete
         worker.kill()

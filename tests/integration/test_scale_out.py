@@ -13,13 +13,13 @@ import random
 
 import pytest
 
-from mosaik_components.mas.coordination import StrategyCoordination
-from mosaik_components.mas.errors import CycleTimeoutError, TransportError
-from mosaik_components.mas.flexibility import Flex, UnitState
-from mosaik_components.mas.hierarchy import build_tree, place_by_cell
-from mosaik_components.mas.runtime import MasRuntime
+from mosaik_components.mas.model.errors import CycleTimeoutError, TransportError
+from mosaik_components.mas.model.flexibility import Flex, UnitState
+from mosaik_components.mas.model.hierarchy import build_tree, place_by_cell
+from mosaik_components.mas.runtime.runtime import MasRuntime
+from mosaik_components.mas.runtime.transport import TransportConfig, close_container
 from mosaik_components.mas.strategies import BalanceStrategy
-from mosaik_components.mas.transport import TransportConfig, close_container
+from mosaik_components.mas.strategies.coordination import StrategyCoordination
 from tests.conftest import sim_instance
 from tests.integration.brokers import Broker, free_port
 from tests.integration.helpers import build_two_cells

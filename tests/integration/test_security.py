@@ -10,17 +10,21 @@ import pytest
 from mango import Agent
 from mango.messages.codecs import JSON
 
-from mosaik_components.mas.cohda.model import Objective
-from mosaik_components.mas.cohda.protocol import Participant, Start, Update
-from mosaik_components.mas.cohda.weight import ONE
-from mosaik_components.mas.config import parse_config
-from mosaik_components.mas.coordination import StrategyCoordination
-from mosaik_components.mas.errors import ConfigError
-from mosaik_components.mas.flexibility import Flex, Target, UnitState
-from mosaik_components.mas.messages import AgentFailure, FlexReport, Instruction, UnitsDone
-from mosaik_components.mas.runtime import MasRuntime
+from mosaik_components.mas.model.errors import ConfigError
+from mosaik_components.mas.model.flexibility import Flex, Target, UnitState
+from mosaik_components.mas.mosaik.config import parse_config
+from mosaik_components.mas.protocol.messages import AgentFailure, FlexReport, Instruction, UnitsDone
+from mosaik_components.mas.runtime.runtime import MasRuntime
+from mosaik_components.mas.runtime.transport import (
+    TransportConfig,
+    close_container,
+    create_container,
+)
 from mosaik_components.mas.strategies import BalanceStrategy
-from mosaik_components.mas.transport import TransportConfig, close_container, create_container
+from mosaik_components.mas.strategies.cohda.model import Objective
+from mosaik_components.mas.strategies.cohda.protocol import Participant, Start, Update
+from mosaik_components.mas.strategies.cohda.weight import ONE
+from mosaik_components.mas.strategies.coordination import StrategyCoordination
 from tests.integration.test_scale_out import four_cells
 
 
@@ -42,7 +46,7 @@ def test_non_loopback_needs_allow_remote_and_warns(caplog):
     with pytest.raises(ConfigError, match="set allow_remote=True"):
         parse_config({"host": "127.0.0.2"})
     config = parse_config({"host": "127.0.0.2", "allow_remote": True})
-    with caplog.at_level(logging.WARNING, logger="mosaik_components.mas.transport"):
+    with caplog.at_level(logging.WARNING, logger="mosaik_components.mas.runtime.transport"):
         create_container(config.transport)
     assert "binds to non-loopback address 127.0.0.2" in caplog.text
 

@@ -6,11 +6,9 @@ import sys
 
 import pytest
 
+from mosaik_components.massca.sweep import results  # noqa: E402
+from mosaik_components.massca.sweep import runner as sweep  # noqa: E402
 from tests.conftest import ROOT
-
-sys.path.insert(0, str(ROOT / "scalability"))
-import sweep  # noqa: E402
-import sweep_results as results  # noqa: E402
 
 SMALL = ["--cells", "1", "--depth", "1", "2", "1", "--attempts", "1", "--until", "1800",
          "--quiet"]

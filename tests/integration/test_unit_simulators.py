@@ -3,16 +3,14 @@
     Weather, LoadProfile -> FlexLoad, WECS, PV, Battery <-> MAS (same-time loop)
 """
 
-import sys
 
 import pytest
 
-from tests.conftest import ROOT, sim_instance
+from mosaik_components.massca.data import data_dir  # noqa: E402
+from mosaik_components.massca.scenarios import cells  # noqa: E402
+from tests.conftest import sim_instance
 
-sys.path.insert(0, str(ROOT / "scenarios"))
-import cells  # noqa: E402
-
-DATA = ROOT / "scenarios" / "data"
+DATA = data_dir()
 START = "2019-06-21 10:00"
 CONFIG = {**cells.SIM_CONFIG,
           "Collector": {"python": "tests.simulators.collector:Collector"}}

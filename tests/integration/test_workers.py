@@ -15,12 +15,14 @@ import time
 
 import pytest
 
-from mosaik_components.mas.errors import CycleTimeoutError
-from mosaik_components.mas.transport import TransportConfig
+from mosaik_components.mas.model.errors import CycleTimeoutError
+from mosaik_components.mas.runtime.transport import TransportConfig
 from tests.conftest import ROOT, sim_instance
 from tests.integration.helpers import build_two_cells
 from tests.integration.test_scale_out import run_cycles
 from tests.integration.test_two_cells import assert_expected_powers, assert_expected_setpoints
+
+WORKER = "mosaik_components.mas.runtime.workers.worker"
 
 
 def single_container_results():
@@ -39,7 +41,7 @@ def test_spawned_worker_processes_give_the_single_container_result():
 
 def start_worker() -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", "mosaik_components.mas.worker", "--port", "0"],
+        [sys.executable, "-m", WORKER, "--port", "0"],
         cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = process.stdout.readline().strip()  # type: ignore[union-attr]
     assert line.startswith("listening on 127.0.0.1:"), (line, process.stderr.read())
@@ -58,8 +60,8 @@ def test_worker_started_elsewhere_is_reached_and_told_to_stop():
 
 
 def test_worker_refuses_a_non_loopback_address_without_allow_remote():
-    done = subprocess.run([sys.executable, "-m", "mosaik_components.mas.worker", "--host",
-                           "192.0.2.1"], cwd=str(ROOT), capture_output=True, text=True,
+    done = subprocess.run([sys.executable, "-m", WORKER, "--host", "192.0.2.1"], cwd=str(ROOT),
+                          capture_output=True, text=True,
                           timeout=60, check=False)
     assert done.returncode == 2
     assert "--host 192.0.2.1 is not loopback: pass --allow-remote" in done.stderr

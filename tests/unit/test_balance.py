@@ -6,8 +6,8 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-from mosaik_components.mas.errors import StrategyError
-from mosaik_components.mas.flexibility import Flex, Target, UnitState, aggregate
+from mosaik_components.mas.model.errors import StrategyError
+from mosaik_components.mas.model.flexibility import Flex, Target, UnitState, aggregate
 from mosaik_components.mas.strategies.balance import (
     BalanceStrategy,
     decide_balance,

@@ -3,8 +3,8 @@
 import pandapower as pp
 import pytest
 
-from mosaik_components.mas.cells import HV_BUS, build_cells
-from mosaik_components.mas.errors import ConfigError
+from mosaik_components.mas.model.errors import ConfigError
+from mosaik_components.massca_grid.cells import HV_BUS, build_cells
 
 
 def test_one_cell_is_the_cigre_feeder_without_its_second_branch():

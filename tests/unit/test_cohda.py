@@ -16,7 +16,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from mango.messages.codecs import JSON
 
-from mosaik_components.mas.cohda import (
+from mosaik_components.mas.model.errors import StrategyError
+from mosaik_components.mas.model.flexibility import Flex, UnitState, net_band
+from mosaik_components.mas.strategies.cohda import (
     Candidate,
     Done,
     Initiator,
@@ -32,11 +34,9 @@ from mosaik_components.mas.cohda import (
     small_world,
     target_for_net,
 )
-from mosaik_components.mas.cohda.codec import register_cohda
-from mosaik_components.mas.cohda.model import better, decide, merge_candidates
-from mosaik_components.mas.cohda.weight import ONE, ZERO, Weight
-from mosaik_components.mas.errors import StrategyError
-from mosaik_components.mas.flexibility import Flex, UnitState, net_band
+from mosaik_components.mas.strategies.cohda.codec import register_cohda
+from mosaik_components.mas.strategies.cohda.model import better, decide, merge_candidates
+from mosaik_components.mas.strategies.cohda.weight import ONE, ZERO, Weight
 
 SEEDS = [None, 0, 1, 2, 3]
 

@@ -1,7 +1,7 @@
 import pytest
 
-from mosaik_components.mas.config import parse_config, resolve
-from mosaik_components.mas.errors import ConfigError
+from mosaik_components.mas.model.errors import ConfigError
+from mosaik_components.mas.mosaik.config import parse_config, resolve
 from mosaik_components.mas.strategies.balance import BalanceStrategy
 
 

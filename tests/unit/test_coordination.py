@@ -4,10 +4,14 @@ from dataclasses import dataclass
 
 import pytest
 
-from mosaik_components.mas.coordination import CycleInfo, MasscaCoordination, StrategyCoordination
-from mosaik_components.mas.errors import StrategyError
-from mosaik_components.mas.flexibility import Flex, Target, UnitState
+from mosaik_components.mas.model.errors import StrategyError
+from mosaik_components.mas.model.flexibility import Flex, Target, UnitState
 from mosaik_components.mas.strategies.balance import BalanceStrategy
+from mosaik_components.mas.strategies.coordination import (
+    CycleInfo,
+    MasscaCoordination,
+    StrategyCoordination,
+)
 
 CHILDREN = {"a": UnitState(Flex(1, 0, 2)), "b": UnitState(Flex(1, 0, 2))}
 OWN = UnitState(Flex(2, 0, 4))  # the controller's aggregate of CHILDREN

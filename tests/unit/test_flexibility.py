@@ -4,8 +4,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from mosaik_components.mas.errors import StateError
-from mosaik_components.mas.flexibility import Flex, UnitState, aggregate, from_net, net_band
+from mosaik_components.mas.model.errors import StateError
+from mosaik_components.mas.model.flexibility import Flex, UnitState, aggregate, from_net, net_band
 
 finite = st.floats(min_value=-1e4, max_value=1e4, allow_nan=False)
 magnitude = st.floats(min_value=0, max_value=1e4, allow_nan=False)

@@ -6,8 +6,8 @@ import numpy as np
 import pandapower as pp
 import pytest
 
-from mosaik_components.mas.cells import build_cells
 from mosaik_components.massca_grid import GridSimulator
+from mosaik_components.massca_grid.cells import build_cells
 
 
 def test_recycled_power_flow_matches_a_fresh_one():

@@ -1,7 +1,7 @@
 import pytest
 
-from mosaik_components.mas.errors import HierarchyError
-from mosaik_components.mas.hierarchy import build_tree
+from mosaik_components.mas.model.errors import HierarchyError
+from mosaik_components.mas.model.hierarchy import build_tree
 
 
 def test_tree_roles_depths_and_bottom_up_order():

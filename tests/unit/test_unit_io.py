@@ -1,8 +1,8 @@
 import pytest
 
-from mosaik_components.mas.errors import StateError
-from mosaik_components.mas.flexibility import Flex, Target, UnitState
-from mosaik_components.mas.unit_io import unit_outputs, unit_state
+from mosaik_components.mas.model.errors import StateError
+from mosaik_components.mas.model.flexibility import Flex, Target, UnitState
+from mosaik_components.mas.mosaik.unit_io import unit_outputs, unit_state
 
 
 def test_producer_defaults_to_curtailable():

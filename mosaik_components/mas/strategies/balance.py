@@ -17,8 +17,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from ..errors import StrategyError
-from ..flexibility import Flex, Target, UnitState, aggregate
+from ..model.errors import StrategyError
+from ..model.flexibility import Flex, Target, UnitState, aggregate
 
 __all__ = ["BalanceStrategy", "decide_balance", "split_direction", "split_proportional"]
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Protocol, runtime_checkable
 
-from ..flexibility import Target, UnitState
+from ..model.flexibility import Target, UnitState
 
 __all__ = ["Strategy"]
 

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from .errors import StrategyError
-from .flexibility import Target, UnitState, aggregate
-from .strategies.base import Strategy
+from ..model.errors import StrategyError
+from ..model.flexibility import Target, UnitState, aggregate
+from .base import Strategy
 
 __all__ = ["CycleInfo", "Coordination", "StrategyCoordination", "MasscaCoordination"]
 

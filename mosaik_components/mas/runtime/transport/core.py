@@ -32,7 +32,7 @@ from mango import (
 from mango.container.core import Container
 from mango.messages.codecs import JSON
 
-from .messages import register_codec
+from ...protocol.messages import register_codec
 
 __all__ = [
     "Key", "address_key", "sender_key", "MessageStats", "TransportConfig", "post", "deliver",

@@ -12,11 +12,11 @@ from typing import Any
 import numpy as np
 from mango import AgentAddress
 
+from ..model.hierarchy import Role
+from ..strategies.cohda.protocol import Participant
+from ..strategies.cohda.tree import CohdaSettings, TreeNegotiation, overlay_for
+from ..strategies.coordination import Coordination, CycleInfo
 from .agents import AggregatingAgent, ControllerAgent, CoreAgent, TreeAgent, UnitAgent
-from .cohda.protocol import Participant
-from .cohda.tree import CohdaSettings, TreeNegotiation, overlay_for
-from .coordination import Coordination, CycleInfo
-from .hierarchy import Role
 from .transport import MessageStats
 
 __all__ = ["Links", "create_agent", "connect_agents", "wire_negotiation"]

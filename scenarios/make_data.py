@@ -10,7 +10,7 @@
   peak of 1.0 (multiply by a load's peak MW).
 * ``site.json``: the weather site (latitude, longitude, altitude, UTC offset).
 
-Run ``python scenarios/data/make_data.py`` (needs the ``data`` extra: pvlib, demandlib).
+Run ``python scenarios/make_data.py`` (needs the ``data`` extra: pvlib, demandlib).
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pandas as pd
 
-HERE = Path(__file__).resolve().parent
+HERE = Path(__file__).resolve().parents[1] / "mosaik_components" / "massca" / "data"
 YEAR = 2019
 TMY_FILE = "723170TYA.CSV"
 

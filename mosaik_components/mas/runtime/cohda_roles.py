@@ -30,11 +30,11 @@ from mango import (
 )
 from mango.container.core import Container
 
-from ..errors import MasError, NegotiationTimeoutError
-from ..transport import MessageStats, address_key, post, sender_key
-from .model import Objective
-from .overlay import small_world
-from .protocol import Done, Initiator, Participant, Solution, Start, Update
+from ..model.errors import MasError, NegotiationTimeoutError
+from ..strategies.cohda.model import Objective
+from ..strategies.cohda.overlay import small_world
+from ..strategies.cohda.protocol import Done, Initiator, Participant, Solution, Start, Update
+from .transport import MessageStats, address_key, post, sender_key
 
 __all__ = ["CohdaParticipantRole", "CohdaInitiatorRole", "CohdaAgents", "create_cohda_agents"]
 

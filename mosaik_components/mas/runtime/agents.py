@@ -32,13 +32,9 @@ from typing import Any
 
 from mango import Agent, AgentAddress
 
-from .cohda.protocol import Done, Participant, Start, Update
-from .cohda.schedules import options_for
-from .cohda.tree import TreeNegotiation
-from .coordination import Coordination, CycleInfo
-from .errors import AgentFailedError, StrategyError
-from .flexibility import UnitState
-from .messages import (
+from ..model.errors import AgentFailedError, StrategyError
+from ..model.flexibility import UnitState
+from ..protocol.messages import (
     AgentFailure,
     FlexReport,
     Instruction,
@@ -46,6 +42,10 @@ from .messages import (
     pack_state,
     pack_target,
 )
+from ..strategies.cohda.protocol import Done, Participant, Start, Update
+from ..strategies.cohda.schedules import options_for
+from ..strategies.cohda.tree import TreeNegotiation
+from ..strategies.coordination import Coordination, CycleInfo
 from .transport import Key, MessageStats, address_key, post, sender_key
 
 __all__ = [

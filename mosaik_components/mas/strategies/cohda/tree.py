@@ -18,8 +18,8 @@ import zlib
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
-from ..errors import StrategyError
-from ..flexibility import Target, UnitState
+from ...model.errors import StrategyError
+from ...model.flexibility import Target, UnitState
 from .model import Objective
 from .overlay import neighbour_lists, small_world
 from .protocol import Done, Initiator, Start

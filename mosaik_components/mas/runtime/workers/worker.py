@@ -25,12 +25,8 @@ from typing import Any
 
 from mango import Agent, AgentAddress
 
-from .agents import AggregatingAgent, CompletionRelay, TreeAgent, UnitAgent
-from .assembly import connect_agents, create_agent, wire_negotiation
-from .cohda.tree import CohdaSettings
-from .config import parse_config
-from .coordination import CycleInfo, StrategyCoordination
-from .messages import (
+from ...mosaik.config import parse_config
+from ...protocol.messages import (
     HOST_AID,
     AgentFailure,
     CycleStart,
@@ -40,7 +36,11 @@ from .messages import (
     Wire,
     unpack_state,
 )
-from .transport import (
+from ...strategies.cohda.tree import CohdaSettings
+from ...strategies.coordination import CycleInfo, StrategyCoordination
+from ..agents import AggregatingAgent, CompletionRelay, TreeAgent, UnitAgent
+from ..assembly import connect_agents, create_agent, wire_negotiation
+from ..transport import (
     LOOPBACK,
     MessageStats,
     TransportConfig,

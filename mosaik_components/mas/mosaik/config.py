@@ -14,11 +14,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from .cohda.tree import CohdaSettings
-from .errors import ConfigError
-from .strategies import STRATEGIES
-from .strategies.base import Strategy
-from .transport import LOOPBACK, TransportConfig
+from ..model.errors import ConfigError
+from ..runtime.transport import LOOPBACK, TransportConfig
+from ..strategies import STRATEGIES
+from ..strategies.base import Strategy
+from ..strategies.cohda.tree import CohdaSettings
 
 __all__ = ["MasConfig", "Hooks", "parse_config", "resolve"]
 

@@ -20,11 +20,9 @@ from typing import Any
 from mango import Agent, AgentAddress
 from mango.container.core import Container
 
-from .cohda.tree import CohdaSettings
-from .coordination import CycleInfo
-from .errors import TransportError
-from .hierarchy import Tree
-from .messages import (
+from ...model.errors import TransportError
+from ...model.hierarchy import Tree
+from ...protocol.messages import (
     HOST_AID,
     CycleStart,
     SetupDone,
@@ -36,13 +34,17 @@ from .messages import (
     unpack_state,
     unpack_target,
 )
-from .transport import MessageStats, TransportConfig, drop_pooled_connections, post
+from ...strategies.cohda.tree import CohdaSettings
+from ...strategies.coordination import CycleInfo
+from ..transport import MessageStats, TransportConfig, drop_pooled_connections, post
 
 __all__ = ["Workers", "WorkerLink", "RemoteUnit", "RemoteController", "LinkAgent",
            "spawn_worker", "reach_worker"]
 
 logger = logging.getLogger(__name__)
 
+#: The module a spawned worker process runs.
+WORKER_MODULE = "mosaik_components.mas.runtime.workers.worker"
 #: Seconds a spawned worker may take to print its address.
 SPAWN_TIMEOUT = 60.0
 
@@ -137,10 +139,10 @@ class LinkAgent(Agent):
 
 
 async def spawn_worker(index: int, host: str) -> WorkerLink:
-    """Start ``python -m mosaik_components.mas.worker`` here; wait for its address."""
+    """Start a worker process (:mod:`.worker`) here; wait for its address."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "mosaik_components.mas.worker", "--host", host, "--port", "0",
-         "--watch-stdin"], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        [sys.executable, "-m", WORKER_MODULE, "--host", host, "--port", "0", "--watch-stdin"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE)
     assert process.stdout is not None
     loop = asyncio.get_running_loop()
     try:

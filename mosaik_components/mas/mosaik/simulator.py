@@ -22,14 +22,14 @@ from typing import Any
 
 import mosaik_api_v3
 
+from ..model.errors import ConfigError, HierarchyError, StateError
+from ..model.flexibility import Target, UnitState
+from ..model.hierarchy import Role, Tree, build_tree
+from ..runtime.runtime import MasRuntime
+from ..strategies.coordination import Coordination, MasscaCoordination, StrategyCoordination
 from .config import MasConfig, parse_config
-from .coordination import Coordination, MasscaCoordination, StrategyCoordination
-from .errors import ConfigError, HierarchyError, StateError
-from .flexibility import Target, UnitState
-from .hierarchy import Role, Tree, build_tree
-from .massca_compat import sum_states
+from .massca import sum_states
 from .meta import CORE_EID, CORE_INPUTS, META, MODEL_PREFIX, MODEL_ROLES
-from .runtime import MasRuntime
 from .unit_io import KINDS, STATIC_PARAMS, Kind, unit_outputs, unit_state
 
 __all__ = ["MosaikAgents"]

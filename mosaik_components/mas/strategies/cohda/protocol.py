@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ..errors import StrategyError
+from ...model.errors import StrategyError
 from .model import (
     Candidate,
     Objective,

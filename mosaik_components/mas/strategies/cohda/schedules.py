@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..flexibility import Target, UnitState, net_band
+from ...model.flexibility import Target, UnitState, net_band
 
 __all__ = ["options_for", "target_for_net"]
 

@@ -19,8 +19,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, Literal
 
-from .errors import StateError
-from .flexibility import ZERO, Flex, Target, UnitState, from_net
+from ..model.errors import StateError
+from ..model.flexibility import ZERO, Flex, Target, UnitState, from_net
 
 __all__ = [
     "Kind", "KINDS", "UNIT_INPUTS", "UNIT_OUTPUTS", "STATIC_PARAMS", "unit_state", "unit_outputs",

@@ -29,7 +29,7 @@ import pandapower.networks as pn
 import pandas as pd
 from pandapower.toolbox import drop_buses
 
-from .errors import ConfigError
+from ..mas.model.errors import ConfigError
 
 __all__ = ["build_cells", "UNIT_TABLES", "HV_BUS"]
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .hierarchy import Role
+from ..model.hierarchy import Role
 from .unit_io import UNIT_INPUTS, UNIT_OUTPUTS
 
 __all__ = ["META", "CORE_EID", "CORE_INPUTS", "MODEL_ROLES", "MODEL_PREFIX"]

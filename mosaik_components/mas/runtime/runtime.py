@@ -24,13 +24,12 @@ from typing import Any
 
 from mango.container.core import Container
 
+from ..model.errors import CycleTimeoutError, TransportError
+from ..model.hierarchy import Tree, place_by_cell
+from ..strategies.cohda.tree import CohdaSettings
+from ..strategies.coordination import Coordination, CycleInfo
 from .agents import CompletionRelay, CoreAgent, TreeAgent, UnitAgent
 from .assembly import connect_agents, create_agent, wire_negotiation
-from .cohda.tree import CohdaSettings
-from .coordination import Coordination, CycleInfo
-from .errors import CycleTimeoutError, TransportError
-from .hierarchy import Tree, place_by_cell
-from .remote import Workers
 from .transport import (
     MessageStats,
     TransportConfig,
@@ -39,6 +38,7 @@ from .transport import (
     create_container,
     enable_batching,
 )
+from .workers.remote import Workers
 
 __all__ = ["MasRuntime", "CycleReport"]
 

@@ -26,8 +26,8 @@ from typing import Any
 from mango import json_serializable
 from mango.messages.codecs import Codec
 
-from .cohda.codec import register_cohda
-from .flexibility import Flex, Target, UnitState
+from ..model.flexibility import Flex, Target, UnitState
+from ..strategies.cohda.codec import register_cohda
 
 __all__ = [
     "FlexReport",

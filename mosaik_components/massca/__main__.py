@@ -1,0 +1,7 @@
+"""``python -m mosaik_components.massca``: the same as the ``massca`` command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

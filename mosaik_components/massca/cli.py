@@ -1,0 +1,56 @@
+"""The ``massca`` command: one entry point for every job, importing only what it runs.
+
+    massca cells [options]     the power-cells scenario (the main scenario)
+    massca demo [options]      a small grid-free example
+    massca cohda [options]     COHDA vs balance within and between cells
+    massca sweep ...           scalability sweeps (run, merge, report)
+
+``massca COMMAND --help`` shows a command's options.
+"""
+
+from __future__ import annotations
+
+import importlib
+import sys
+
+__all__ = ["COMMANDS", "main"]
+
+#: command -> (module, function taking argv and returning the exit status, summary)
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "cells": ("mosaik_components.massca.scenarios.cells", "cli",
+              "the power-cells scenario (grid, units, agents)"),
+    "demo": ("mosaik_components.massca.scenarios.demo", "cli",
+             "a small grid-free example"),
+    "cohda": ("mosaik_components.massca.scenarios.cohda", "cli",
+              "COHDA vs balance within and between cells"),
+    "sweep": ("mosaik_components.massca.sweep.runner", "main",
+              "scalability sweeps: run, merge, report"),
+}
+
+
+def usage() -> str:
+    """The top-level help text."""
+    lines = ["usage: massca COMMAND [options]", "", "commands:"]
+    lines += [f"  {name:8s} {summary}" for name, (_, _, summary) in COMMANDS.items()]
+    lines += ["", "massca COMMAND --help shows a command's options; massca --version its version."]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Run one command; returns its exit status (2 for an unknown command)."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if not args or args[0] in ("-h", "--help"):
+        print(usage())
+        return 0 if args else 2
+    if args[0] == "--version":
+        from . import __version__
+
+        print(f"massca {__version__}")
+        return 0
+    command = COMMANDS.get(args[0])
+    if command is None:
+        print(f"massca: error: unknown command {args[0]!r}; choose from "
+              f"{', '.join(COMMANDS)}", file=sys.stderr)
+        return 2
+    module, function, _ = command
+    return int(getattr(importlib.import_module(module), function)(args[1:]) or 0)

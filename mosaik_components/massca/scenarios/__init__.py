@@ -1,0 +1,1 @@
+"""The runnable scenarios; each module has ``main(argv)`` and ``cli(argv)``."""

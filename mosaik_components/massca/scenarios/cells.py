@@ -1,0 +1,378 @@
+"""The power-cells scenario: N CIGRE MV cells, real weather and load profiles, the MAS.
+
+    core -> cell controller (x cells) -> ... (depth levels) -> one agent per unit
+
+Every load becomes a flexible load on a BDEW profile, every PV a pvlib PV plant (or a
+mosaik-pv panel with ``--pv mosaik-pv``), the wind turbine a WECS on measured wind, and
+two batteries per cell join them. Unit powers feed mosaik-pandapower-2's bus inputs (the
+original elements are disabled); the grid's external-grid exchange flows back to the core
+in the same step, so the agents balance what the grid really exchanges (losses
+included). Writes ``timeseries.csv``, ``summary.json`` and PNG plots to ``--out``::
+
+    massca cells --cells 3 --days 1 --out results/cells
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import random
+import resource
+import sys
+import time as clock
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import mosaik
+import pandas as pd
+
+from mosaik_components.mas.model.errors import MasError
+from mosaik_components.mas.strategies import STRATEGIES
+from mosaik_components.massca_grid.cells import build_cells
+from mosaik_components.massca_results.plots import write_plots
+from mosaik_components.massca_results.summary import summarize
+
+from ..data import data_dir
+
+DATA = data_dir()
+SIM_CONFIG = {
+    "MAS": {"python": "mosaik_components.mas:MosaikAgents"},
+    "Grid": {"python": "mosaik_components.massca_grid:GridSimulator"},
+    "Weather": {"python": "mosaik_components.massca_units.timeseries:WeatherSimulator"},
+    "Profiles": {"python": "mosaik_components.massca_units.timeseries:ProfileSimulator"},
+    "FlexLoad": {"python": "mosaik_components.massca_units.flexload:FlexLoadSimulator"},
+    "PV": {"python": "mosaik_components.massca_units.pv:PVSimulator"},
+    "MosaikPV": {"python": "mosaik_components.pv.pvsimulator:PVSimulator"},
+    "WECS": {"python": "mosaik_components.massca_units.wecs:WecsSimulator"},
+    "Battery": {"python": "mosaik_components.massca_units.battery:BatterySimulator"},
+    "Recorder": {"python": "mosaik_components.massca_results.recorder:TidyRecorder"},
+}
+PROFILE_OF_CLASS = {"residential": "h0", "commercial": "g0"}
+WIND_CURVE = {"v_rated": 13.0, "v_cut_in": 3.5, "v_cut_out": 25.0}  # MASSCA's WECS
+UNIT_ATTRS = ("P[MW]", "P_min[MW]", "P_max[MW]")
+RECORDED_UNIT_ATTRS = (*UNIT_ATTRS, "limited[MW]")
+
+
+def int_at_least(minimum: int) -> Callable[[str], int]:
+    """An argparse type: an integer >= ``minimum``."""
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"must be an integer, got {text!r}") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(f"must be >= {minimum}, got {value}")
+        return value
+
+    return parse
+
+
+positive_int = int_at_least(1)
+non_negative_int = int_at_least(0)
+
+
+def timestamp(text: str) -> pd.Timestamp:
+    """Parse a timestamp such as '2019-06-21' or '2019-06-21 06:00' (argparse type)."""
+    try:
+        return pd.Timestamp(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a timestamp: {text!r}") from None
+
+
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
+    """The command line; errors name the option and the value."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cells", type=positive_int, default=3, help="number of cells")
+    parser.add_argument("--depth", type=positive_int, default=1,
+                        help="controller levels between a cell and its units (MASSCA's "
+                             "--hierarchy)")
+    parser.add_argument("--start", type=timestamp, default=pd.Timestamp("2019-06-21"),
+                        help="start (site local standard time, 2019)")
+    span = parser.add_mutually_exclusive_group()
+    span.add_argument("--days", type=positive_int, default=None, help="simulated days (1)")
+    span.add_argument("--until", type=positive_int, default=None, help="simulated seconds")
+    parser.add_argument("--step", type=positive_int, default=900, help="step size in s")
+    parser.add_argument("--seed", type=non_negative_int, default=42,
+                        help="seed of every random choice (battery start states)")
+    parser.add_argument("--strategy", default="balance",
+                        help=f"one of {sorted(STRATEGIES)} or 'module:Class'")
+    parser.add_argument("--within-cell", choices=["balance", "cohda"], default="balance",
+                        help="how a cell splits its share among its units")
+    parser.add_argument("--between-cells", choices=["balance", "cohda"], default="balance",
+                        help="how the system's target is split among the cells")
+    parser.add_argument("--containers", type=positive_int, default=1,
+                        help="mango containers for the agents (cells spread over them)")
+    parser.add_argument("--transport", choices=["tcp", "mqtt"], default="tcp")
+    parser.add_argument("--processes", action="store_true",
+                        help="run all containers but the core's in worker processes")
+    parser.add_argument("--broker", default="127.0.0.1:1883",
+                        help="MQTT broker host:port (with --transport mqtt)")
+    parser.add_argument("--timeout", type=float, default=30.0,
+                        help="seconds one coordination cycle may take before it fails")
+    parser.add_argument("--flex", type=float, default=0.2,
+                        help="load flexibility: share a load may move down or up")
+    parser.add_argument("--der-scale", type=float, default=1.0,
+                        help="multiply the CIGRE PV and wind ratings (1: as CIGRE; the "
+                             "feeders then always import, larger values give surplus hours)")
+    parser.add_argument("--pv", choices=["pvlib", "mosaik-pv"], default="pvlib")
+    parser.add_argument("--no-mas", action="store_true",
+                        help="run without the agents (uncontrolled baseline)")
+    parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
+    parser.add_argument("--out", type=Path, default=Path("results/cells"))
+    parser.add_argument("--no-plots", action="store_true")
+    parser.add_argument("--quiet", action="store_true")
+    args = parser.parse_args(argv)
+    args.until = args.until if args.until is not None else 86400 * (args.days or 1)
+    if args.until < args.step:
+        parser.error(f"argument --until: {args.until} s is shorter than --step {args.step} s")
+    if not args.der_scale >= 0:
+        parser.error(f"argument --der-scale: must be >= 0, got {args.der_scale}")
+    if not args.timeout > 0:
+        parser.error(f"argument --timeout: must be > 0, got {args.timeout}")
+    if not 0 <= args.flex <= 1:
+        parser.error(f"argument --flex: must be within [0, 1], got {args.flex}")
+    if args.step % 900:
+        parser.error(f"argument --step: the data is at 15 min; use a multiple of 900, "
+                     f"got {args.step}")
+    return args
+
+
+@dataclass
+class Scenario:
+    """Handles to what a run created (for results and tests)."""
+
+    world: mosaik.World
+    net: Any
+    recorder: Any
+    core: Any = None
+    units: dict[str, dict[str, Any]] = field(default_factory=dict)
+    ext_id: str = ""
+    recorder_sim: Any = None
+    cell_controllers: dict[str, int] = field(default_factory=dict)
+    grid_sim: Any = None
+    agents: int = 0
+
+
+def build(args: argparse.Namespace) -> Scenario:
+    """Create the world, its simulators, entities and connections."""
+    site = json.loads((DATA / "site.json").read_text())
+    args.site_latitude = site["latitude"]
+    net = build_cells(args.cells)
+    world = mosaik.World(SIM_CONFIG, debug=False)
+    try:
+        return _populate(world, net, site, args)
+    except BaseException:
+        world.shutdown()
+        raise
+
+
+def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
+              args: argparse.Namespace) -> Scenario:
+    start = str(args.start)
+    step = args.step
+    weather = world.start("Weather", step_size=step).Weather(
+        path=str(DATA / "weather_15min.csv"), start=start)
+    profiles_sim = world.start("Profiles", step_size=step)
+    profiles = {name: profiles_sim.LoadProfile(path=str(DATA / "load_profiles_15min.csv"),
+                                               start=start, column=name)
+                for name in PROFILE_OF_CLASS.values()}
+    # outside the group: the recorder gets the settled values of every step
+    recorder_sim = world.start("Recorder", step_size=step, out=str(args.out), fmt=args.format,
+                               start=start)
+    recorder = recorder_sim.Recorder()
+    with world.group():
+        grid_sim = world.start("Grid", step_size=None)  # event-based: re-runs per iteration
+        grid = grid_sim.Grid(net=net)
+        sims = {
+            "load": world.start("FlexLoad", step_size=step),
+            "wind": world.start("WECS", step_size=step),
+            "battery": world.start("Battery", step_size=step),
+            "pv": world.start("PV", step_size=step, latitude=site["latitude"],
+                              longitude=site["longitude"], altitude=site["altitude"],
+                              utc_offset_h=site["utc_offset_h"], start=start)
+            if args.pv == "pvlib" else None,
+        }
+        mas = None if args.no_mas else world.start(
+            "MAS", strategy=args.strategy, within_cell=args.within_cell,
+            between_cells=args.between_cells, seed=args.seed, containers=args.containers,
+            transport=args.transport, broker=args.broker, processes=args.processes,
+            timeout=args.timeout)
+    if args.pv == "mosaik-pv":
+        sims["pv"] = world.start("MosaikPV", step_size=step,
+                                 start_date=args.start.strftime("%Y-%m-%d %H:%M:%S"))
+    entities = {e.eid: e for e in grid.children}
+    scenario = Scenario(world, net, recorder, recorder_sim=recorder_sim, grid_sim=grid_sim)
+    parents = _agents_tree(mas, args, scenario) if mas is not None else {}
+    _units(args, scenario, sims, entities, weather, profiles, parents, mas)
+    if mas is not None:
+        scenario.agents = 1 + args.cells * args.depth + len(scenario.units)
+    grid_sim.disable_elements([f"Load-{i}" for i in net.load.index]
+                              + [f"StaticGen-{i}" for i in net.sgen.index])
+    ext = entities["ExternalGrid-0"]
+    scenario.ext_id = ext.full_id
+    world.connect(ext, recorder, "P[MW]")
+    if scenario.core is not None:
+        world.connect(ext, scenario.core, ("P[MW]", "P_ext[MW]"))
+        world.connect(scenario.core, recorder, "steptime", "messages", "iterations",
+                      "converged", "P_exchange[MW]", "P_uncontrolled[MW]", "negotiations",
+                      "deviation[MW]")
+    for idx in net.bus.index:
+        world.connect(entities[f"Bus-{idx}"], recorder, "Vm[pu]")
+    for idx in net.line.index:
+        world.connect(entities[f"Line-{idx}"], recorder, "loading[%]")
+    return scenario
+
+
+def _agents_tree(mas: Any, args: argparse.Namespace, scenario: Scenario) -> dict[int, Any]:
+    """The core and, per cell, a chain of ``depth`` controllers; returns the lowest."""
+    scenario.core = mas.MosaikAgents()
+    lowest = {}
+    for cell in range(args.cells):
+        parent = None
+        for level in range(args.depth):
+            parent = mas.MosaikAgents(controller=parent.eid if parent is not None else None)
+            if level == 0:  # the cell controller: the cell's aggregate and instructed power
+                scenario.cell_controllers[parent.full_id] = cell
+                scenario.world.connect(parent, scenario.recorder, "P[MW]", "P_set[MW]")
+        lowest[cell] = parent
+    return lowest
+
+
+def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
+           entities: dict[str, Any], weather: Any, profiles: dict[str, Any],
+           parents: dict[int, Any], mas: Any) -> None:
+    """One simulator entity (and one agent) per load, PV, wind turbine and battery."""
+    world, net, recorder = scenario.world, scenario.net, scenario.recorder
+    rng = random.Random(args.seed)
+    rows = [("load", r) for _, r in net.load.iterrows()] + [
+        (r.unit_kind, r) for _, r in net.sgen.iterrows()] + [
+        ("battery", r) for _, r in net.storage.iterrows()]
+    for kind, row in rows:
+        bus = entities[f"Bus-{int(row.bus)}"]
+        if kind == "load":
+            unit = sims["load"].FlexLoad(peak_mw=float(row.p_mw), flex_down=args.flex,
+                                         flex_up=args.flex,
+                                         cos_phi=_cos_phi(row.p_mw, row.q_mvar))
+            world.connect(profiles[PROFILE_OF_CLASS[row.load_class]], unit, "P_pu")
+            world.connect(unit, bus, "P_load[MW]", "Q_load[MVar]")
+            agent_kind = "consumer"
+        elif kind == "pv" and args.pv == "mosaik-pv":
+            # area such that 1000 W/m2 at 20 % efficiency gives the element's peak power
+            unit = sims["pv"].PV(latitude=args.site_latitude,
+                                 area=float(row.p_mw) * args.der_scale * 5000.0,
+                                 efficiency=0.2, el_tilt=30.0, az_tilt=0.0)
+            world.connect(weather, unit, "DNI[W/m2]")
+            world.connect(unit, bus, ("P[MW]", "P_gen[MW]"))
+            agent_kind = "producer"
+        elif kind == "pv":
+            unit = sims["pv"].PV(peak_mw=float(row.p_mw) * args.der_scale)
+            world.connect(weather, unit, "GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]", "T_air[degC]",
+                          "wind_speed[m/s]")
+            world.connect(unit, bus, "P_gen[MW]")
+            agent_kind = "producer"
+        elif kind == "wind":
+            unit = sims["wind"].WECS(P_rated=float(row.p_mw) * args.der_scale, **WIND_CURVE)
+            world.connect(weather, unit, "wind_speed[m/s]")
+            world.connect(unit, bus, "P_gen[MW]")
+            agent_kind = "producer"
+        else:
+            p_max = float(row.max_p_mw)
+            unit = sims["battery"].Battery(
+                capacity_mwh=float(row.max_e_mwh), p_charge_mw=p_max, p_discharge_mw=p_max,
+                efficiency=0.9, soc_init=rng.uniform(0.3, 0.7))
+            world.connect(unit, bus, "P_gen[MW]", "P_load[MW]")
+            agent_kind = "prosumer"
+        mosaik_pv = kind == "pv" and args.pv == "mosaik-pv"
+        # the agent's setpoint is P[MW] + limited[MW] (what the unit could not follow)
+        world.connect(unit, recorder, *(["P[MW]"] if mosaik_pv else RECORDED_UNIT_ATTRS))
+        scenario.units[unit.full_id] = {"kind": kind, "cell": int(row.cell), "bus": int(row.bus)}
+        if mas is None:
+            continue
+        agent = mas.MosaikAgents(controller=parents[int(row.cell)].eid, kind=agent_kind)
+        if mosaik_pv:  # no band, no same-step setpoint: it takes part as a fixed producer
+            world.connect(unit, agent, ("P[MW]", "current"))
+            continue
+        world.connect(unit, agent, *UNIT_ATTRS)
+        world.connect(agent, unit, "P_set[MW]", weak=True)
+
+
+def _cos_phi(p_mw: float, q_mvar: float) -> float:
+    apparent = (p_mw**2 + q_mvar**2) ** 0.5
+    return float(p_mw / apparent) if apparent > 0 else 1.0
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    """Build, run, write results; returns the summary."""
+    started = clock.perf_counter()
+    scenario = build(args)
+    recorder = scenario.recorder_sim._async_model_factory._proxy.sim
+    try:
+        scenario.world.run(until=args.until, print_progress=not args.quiet)
+    except BaseException:
+        # the recorder (outside the group) holds every step that completed: keep them
+        args.out.mkdir(parents=True, exist_ok=True)
+        path = recorder.write()
+        print(f"run failed: the steps completed before the failure are in {path}",
+              file=sys.stderr)
+        _stop(scenario.world)
+        raise
+    frame = recorder.frame()
+    core_id = scenario.core.full_id if scenario.core is not None else None
+    summary = summarize(frame, scenario.units, args.step, scenario.ext_id, core_id)
+    summary["wall_time_s"] = clock.perf_counter() - started
+    summary["power_flow_s"] = scenario.grid_sim._async_model_factory._proxy.sim.power_flow_s
+    summary["agents"] = scenario.agents
+    summary["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    summary["config"] = {k: str(v) for k, v in vars(args).items()}
+    args.out.mkdir(parents=True, exist_ok=True)
+    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
+    if not args.no_plots:
+        write_plots(frame, scenario.units, args.out, args.start, scenario.ext_id, core_id)
+    return summary
+
+
+def _stop(world: mosaik.World) -> None:
+    """After a failed run: cancel mosaik's remaining tasks and shut the world down.
+
+    Nothing (simulator runners, progress) is left pending when the process exits.
+    """
+    loop = world.loop
+    if loop.is_closed():
+        return
+    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+    for task in pending:
+        task.cancel()
+    # the results are the cancellations just requested; the run's error is re-raised
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    world.shutdown()
+
+
+def main(argv: list[str] | None = None) -> dict[str, Any]:
+    """Command-line entry point: run and print a short summary."""
+    args = parse_args(argv)
+    summary = run(args)
+    if not args.quiet:
+        print(f"\nresults in {args.out}/ (timeseries.{args.format}, summary.json, *.png)")
+        for key in ("import_MWh", "export_MWh", "import_MWh_uncontrolled",
+                    "export_MWh_uncontrolled", "curtailed_MWh", "max_line_loading_pct",
+                    "min_voltage_pu", "max_voltage_pu", "agent_time_s", "wall_time_s"):
+            if key in summary:
+                print(f"  {key:28s} {summary[key]:10.3f}")
+    return summary
+
+
+def cli(argv: list[str] | None = None) -> int:
+    """``massca cells``: run, print the summary; ``error: ...`` and 1 on a MAS error."""
+    try:
+        main(argv)
+    except MasError as exc:  # a clear message, no traceback from deep inside
+        print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(cli())

@@ -1,0 +1,1 @@
+"""Scalability sweeps of the cells scenario (``massca sweep``)."""
