@@ -8,6 +8,11 @@ positive, load negative).
 A :class:`Flex` is one direction's band ``min <= max`` plus the value it runs at now
 (``current`` may lie outside the band: a unit that produces more than it may is moved
 back into the band by the strategy, never silently clipped in the data).
+
+A :class:`UnitState` is the flexibility of the interval being decided; its optional
+``horizon`` (:class:`~.horizon.HorizonFlex`) extends it over the intervals ahead, and a
+:class:`Target`'s optional ``plan`` (:class:`~.horizon.Plan`) is the schedule over that
+horizon whose first interval is the target. Strategies that do not look ahead ignore both.
 """
 
 from __future__ import annotations
@@ -18,8 +23,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from .errors import StateError
+from .horizon import HorizonFlex, Plan
 
-__all__ = ["Flex", "UnitState", "Target", "aggregate", "net_band", "from_net"]
+__all__ = ["Flex", "UnitState", "Target", "aggregate", "net_band", "from_net",
+           "HorizonFlex", "Plan"]
 
 
 def _check_number(name: str, value: object) -> float:
@@ -68,10 +75,22 @@ ZERO = Flex()
 
 @dataclass(frozen=True, slots=True)
 class UnitState:
-    """Production and consumption flexibility of one unit or one aggregate."""
+    """Production and consumption flexibility of one unit or one aggregate.
+
+    ``horizon``: the flexibility over the intervals ahead (interval 0 is this state), or
+    ``None`` when only this interval is known.
+    """
 
     production: Flex = ZERO
     consumption: Flex = ZERO
+    horizon: HorizonFlex | None = None
+
+    @classmethod
+    def of_horizon(cls, horizon: HorizonFlex) -> UnitState:
+        """The state whose interval 0 and look-ahead are ``horizon``."""
+        p, c = horizon.production, horizon.consumption
+        return cls(Flex(float(p.expected[0]), float(p.min[0]), float(p.max[0])),
+                   Flex(float(c.expected[0]), float(c.min[0]), float(c.max[0])), horizon)
 
     @property
     def net(self) -> float:
@@ -79,6 +98,7 @@ class UnitState:
         return self.production.current - self.consumption.current
 
     def __add__(self, other: UnitState) -> UnitState:
+        """The sum of this interval's flexibility (horizons are aggregated by strategies)."""
         return UnitState(self.production + other.production, self.consumption + other.consumption)
 
     def to_massca(self) -> dict[str, dict[str, float]]:
@@ -118,10 +138,15 @@ class UnitState:
 
 @dataclass(frozen=True, slots=True)
 class Target:
-    """An instruction: the production and consumption a subtree shall run at (MW)."""
+    """An instruction: the production and consumption a subtree shall run at (MW).
+
+    ``plan``: the schedule over the horizon this target starts (its interval 0 equals
+    ``production``/``consumption``), for look-ahead strategies; otherwise ``None``.
+    """
 
     production: float
     consumption: float
+    plan: Plan | None = None
 
     @property
     def net(self) -> float:
