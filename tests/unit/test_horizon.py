@@ -49,9 +49,10 @@ def test_violation_names_the_worst_breach():
     horizon = HorizonFlex.from_dict(BATTERY)
     assert horizon.violation(Plan(np.zeros(3), np.zeros(3))) == 0.0
     assert horizon.violation(Plan(np.array([1.5, 0, 0]), np.zeros(3))) == pytest.approx(0.5)
-    # discharging 1 MW for 0.75 h draws 0.789 MWh from 1 MWh: 0.011 MWh below the floor
-    drained = horizon.violation(Plan(np.ones(3), np.zeros(3)))
-    assert drained == pytest.approx(0.2 - (1 - 0.75 / 0.95))
+    # discharging 1 MW for 0.75 h draws 0.789 MWh: from 0.9 MWh that ends below the floor
+    low = HorizonFlex.from_dict({**BATTERY, "energy": [{**BATTERY["energy"][0], "initial": 0.9}]})
+    drained = low.violation(Plan(np.ones(3), np.zeros(3)))
+    assert drained == pytest.approx(0.2 - (0.9 - 0.75 / 0.95))
 
 
 @pytest.mark.parametrize("field, value, message", [
