@@ -19,6 +19,7 @@ from typing import Literal
 
 from ..model.errors import StrategyError
 from ..model.flexibility import Flex, Target, UnitState, aggregate
+from .base import View
 
 __all__ = ["BalanceStrategy", "decide_balance", "split_direction", "split_proportional"]
 
@@ -93,14 +94,15 @@ class BalanceStrategy:
     surplus_priority: Literal["consume", "curtail"] = "consume"
     name: str = "balance"
 
-    def aggregate(self, children: Sequence[UnitState]) -> UnitState:
+    def aggregate(self, children: Sequence[UnitState], view: View | None = None) -> UnitState:
         """Sum the children's flexibility."""
         return aggregate(children)
 
-    def decide(self, system: UnitState, offset: float) -> Target:
+    def decide(self, system: UnitState, offset: float, view: View | None = None) -> Target:
         """Minimise the external-grid exchange (see :func:`decide_balance`)."""
         return decide_balance(system, offset, self.surplus_priority)
 
-    def split(self, target: Target, children: Sequence[UnitState]) -> list[Target]:
+    def split(self, target: Target, children: Sequence[UnitState], view: View | None = None
+              ) -> list[Target]:
         """Split proportionally to headroom (see :func:`split_proportional`)."""
         return split_proportional(target, children)

@@ -17,7 +17,7 @@ from typing import Any, Protocol
 
 from ..model.errors import StrategyError
 from ..model.flexibility import Target, UnitState, aggregate
-from .base import Strategy
+from .base import Strategy, View, accepts_view
 
 __all__ = ["CycleInfo", "Coordination", "StrategyCoordination", "MasscaCoordination"]
 
@@ -71,12 +71,26 @@ class StrategyCoordination:
     """Typed strategies on :class:`UnitState` / :class:`Target`, invariants enforced."""
 
     strategy: Strategy
+    #: which of aggregate/decide/split take the ``view`` argument
+    _viewed: tuple[bool, bool, bool] = field(init=False)
+
+    def __post_init__(self) -> None:
+        s = self.strategy
+        self._viewed = (accepts_view(s.aggregate, 1), accepts_view(s.decide, 2),
+                        accepts_view(s.split, 2))
+
+    @staticmethod
+    def view(eid: str, info: CycleInfo) -> View:
+        """What agent ``eid`` knows in this cycle."""
+        return View(eid, info.time, info.iteration)
 
     def aggregate(
         self, eid: str, own: Any, children: Mapping[str, UnitState], info: CycleInfo
     ) -> UnitState:
         """Delegate to the strategy and type-check the result."""
-        result = self.strategy.aggregate(list(children.values()))
+        states = list(children.values())
+        result = (self.strategy.aggregate(states, self.view(eid, info)) if self._viewed[0]
+                  else self.strategy.aggregate(states))  # type: ignore[call-arg]
         if not isinstance(result, UnitState):
             raise StrategyError(f"{self.strategy.name}.aggregate returned {result!r} for {eid!r}, "
                                 "expected a UnitState")
@@ -87,7 +101,8 @@ class StrategyCoordination:
     ) -> dict[str, Target]:
         """Decide the system target, then split it among the top-level children."""
         system = aggregate(children.values())
-        target = self.strategy.decide(system, info.offset)
+        target = (self.strategy.decide(system, info.offset, self.view(eid, info))
+                  if self._viewed[1] else self.strategy.decide(system, info.offset))  # type: ignore[call-arg]
         _check_target(target, system, f"{self.strategy.name}.decide at {eid!r}")
         return self.split(eid, target, system, children, info)
 
@@ -96,7 +111,9 @@ class StrategyCoordination:
         info: CycleInfo,
     ) -> dict[str, Target]:
         """Split and verify: every child's target in its band, the sum equal to ours."""
-        targets = self.strategy.split(instruction, list(children.values()))
+        states = list(children.values())
+        targets = (self.strategy.split(instruction, states, self.view(eid, info))
+                   if self._viewed[2] else self.strategy.split(instruction, states))  # type: ignore[call-arg]
         where = f"{self.strategy.name}.split at {eid!r}"
         if len(targets) != len(children):
             raise StrategyError(f"{where} returned {len(targets)} targets for "
