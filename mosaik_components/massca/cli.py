@@ -3,6 +3,7 @@
     massca cells [options]     the power-cells scenario (the main scenario)
     massca demo [options]      a small grid-free example
     massca cohda [options]     COHDA vs balance within and between cells
+    massca neighbourhood ...   peer-to-peer neighbourhood scheduling (PySSMic)
     massca sweep ...           scalability sweeps (run, merge, report)
 
 ``massca COMMAND --help`` shows a command's options.
@@ -23,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              "a small grid-free example"),
     "cohda": ("mosaik_components.massca.scenarios.cohda", "cli",
               "COHDA vs balance within and between cells"),
+    "neighbourhood": ("mosaik_components.massca.scenarios.neighbourhood", "cli",
+                      "peer-to-peer neighbourhood scheduling (PySSMic)"),
     "sweep": ("mosaik_components.massca.sweep.runner", "main",
               "scalability sweeps: run, merge, report"),
 }

@@ -18,13 +18,13 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from .energy import issue_step
-from .model import Job, Neighbourhood, Prediction, job_order
+from .model import Job, Neighbourhood, Prediction
 from .optimisation import JobSpec, SolverOptions
 from .protocol import (
     GRID,
     Ask,
-    Contract,
     ConsumerNegotiation,
+    Contract,
     Decision,
     ProducerBook,
     Reschedule,

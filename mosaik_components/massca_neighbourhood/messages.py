@@ -49,7 +49,7 @@ class Ranking:
 @json_serializable
 @dataclass(frozen=True, slots=True)
 class JobRequest:
-    """Serve job ``job`` of ``house`` starting within ``[earliest, latest]``?
+    """A consumer asks: serve job ``job`` of ``house``, started in ``[earliest, latest]``.
 
     ``times``/``energy`` are its cumulative load profile (s from its start, Wh).
     """

@@ -34,8 +34,8 @@ from .model import Job, LoadProfile, Prediction
 from .optimisation import (
     JobSpec,
     Problem,
-    Solution,
     Shiftable,
+    Solution,
     SolverOptions,
     build_problem,
     components,

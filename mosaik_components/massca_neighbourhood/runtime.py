@@ -37,6 +37,7 @@ class Clock:
     now: int = 0
 
     def __call__(self) -> int:
+        """The current time, s."""
         return self.now
 
 

@@ -110,14 +110,18 @@ def make_neighbourhood(houses: int = 6, jobs: int = 24, pv_share: float = 0.5, s
     names = list(WEIGHTS)
     owners = rng.integers(0, houses, size=jobs)
     kinds = rng.choice(len(names), size=jobs, p=list(WEIGHTS.values()))
-    per_device: dict[tuple[int, str], list[Job]] = {}
+    times: dict[tuple[int, str], list[tuple[int, int, int]]] = {}
     for owner, kind in zip(owners.tolist(), kinds.tolist(), strict=True):
         template = names[kind]
-        device = f"{owner + 1}{kind + 1:02d}"
-        created, earliest, latest = _job_times(rng, template == "oven" or rng.random() < 0.1)
-        found = per_device.setdefault((owner, template), [])
-        found.append(Job(f"{owner + 1}:{device}:{len(found) + 1}", str(owner + 1), device,
-                         created, earliest, latest, template, loads[template]))
+        fixed = template == "oven" or rng.random() < 0.1
+        times.setdefault((owner, template), []).append(_job_times(rng, fixed))
+    per_device: dict[tuple[int, str], list[Job]] = {}
+    for (owner, template), found in times.items():  # numbered in creation order
+        device = f"{owner + 1}{names.index(template) + 1:02d}"
+        per_device[(owner, template)] = [
+            Job(f"{owner + 1}:{device}:{n}", str(owner + 1), device, created, earliest, latest,
+                template, loads[template])
+            for n, (created, earliest, latest) in enumerate(sorted(found), 1)]
     out = []
     for h in range(houses):
         devices: list[Consumer | Producer] = [

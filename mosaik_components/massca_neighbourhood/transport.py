@@ -35,7 +35,7 @@ class TransportError(RuntimeError):
 
 
 def codec() -> JSON:
-    """mango's JSON codec knowing our message types (and nothing that unpickles)."""
+    """Mango's JSON codec knowing our message types (and nothing that unpickles)."""
     json = JSON()
     for message_type in MESSAGE_TYPES:
         json.add_serializer(*message_type.__serializer__())
@@ -57,8 +57,11 @@ def create_containers(count: int, host: str = "127.0.0.1", allow_remote: bool = 
 
 
 class Activation:
-    """Starts containers on :meth:`start` and shuts them down on :meth:`stop` (mango's
-    ``activate`` context, entered and left explicitly so that mosaik steps can do it)."""
+    """Starts containers on :meth:`start` and shuts them down on :meth:`stop`.
+
+    It is mango's ``activate`` context, entered and left explicitly so that mosaik steps
+    can do it.
+    """
 
     def __init__(self, containers: Sequence[Container]) -> None:
         self.containers = list(containers)

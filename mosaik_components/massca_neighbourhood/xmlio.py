@@ -350,13 +350,12 @@ def parse_neighbourhood(text: str, where: str = "<string>", base: Path | None = 
     if len(by_id) != len(houses):
         raise reader.fail(root.tag, "two houses have the same id")
     jobs: dict[str, list[Job]] = defaultdict(list)
-    for n, section in enumerate(root.findall("jobs"), 1):
+    for section in root.findall("jobs"):
         reader.attrs(section, "jobs", set())
         for device, found in reader.jobs(section, "jobs/", by_id, loads).items():
             for job in found:  # number jobs of one device across sections
                 jobs[device].append(replace(job, id=f"{job.house}:{device}:"
                                                     f"{len(jobs[device]) + 1}"))
-        del n
     try:
         return Neighbourhood(attrs["id"], tuple(_attach(houses, jobs)), loads,
                              name=attrs.get("name", ""), origin=reader.origin,
@@ -407,16 +406,32 @@ def _text(parent: ET.Element, tag: str, text: str) -> None:
     ET.SubElement(parent, tag).text = text
 
 
+def _device(parent: ET.Element, jobs: ET.Element, device: Device, origin: int) -> None:
+    """Write one device to its user element and its jobs to the jobs' user element."""
+    element = ET.SubElement(parent, "device")
+    for name in DEVICE_FIELDS:
+        _text(element, name, str(getattr(device, name)))
+    if isinstance(device, Producer):
+        for prediction in device.predictions:
+            ET.SubElement(element, "prediction", {"issued": str(prediction.issued + origin)}
+                          ).text = _rows(prediction.profile, origin)
+        return
+    for job in device.jobs:
+        entry = ET.SubElement(jobs, "device")
+        _text(entry, "id", device.id)
+        _text(entry, "est", str(job.earliest + origin))
+        _text(entry, "lst", str(job.latest + origin))
+        _text(entry, "creation_time", str(job.created + origin))
+        if job.template != device.template:
+            _text(entry, "profile", job.template)
+
+
 def to_xml(neighbourhood: Neighbourhood) -> str:
     """The neighbourhood as one XML document (inline profiles; reads back equal)."""
     origin = neighbourhood.origin
-    root = ET.Element("neighborhood", {"id": neighbourhood.id})
-    if neighbourhood.name:
-        root.set("name", neighbourhood.name)
-    if origin:
-        root.set("origin", str(origin))
-    if neighbourhood.start:
-        root.set("start", neighbourhood.start)
+    attrs = {"id": neighbourhood.id, "name": neighbourhood.name,
+             "origin": str(origin) if origin else "", "start": neighbourhood.start or ""}
+    root = ET.Element("neighborhood", {k: v for k, v in attrs.items() if v})
     loads = ET.SubElement(root, "loads")
     for template, profile in neighbourhood.loads.items():
         ET.SubElement(loads, "load", {"template": template}).text = _rows(profile, 0)
@@ -428,23 +443,7 @@ def to_xml(neighbourhood: Neighbourhood) -> str:
             user_el = ET.SubElement(house_el, "user", {"id": user.id})
             jobs_user = ET.SubElement(jobs_house, "user", {"id": user.id})
             for device in user.devices:
-                device_el = ET.SubElement(user_el, "device")
-                for name in DEVICE_FIELDS:
-                    _text(device_el, name, str(getattr(device, name)))
-                if isinstance(device, Producer):
-                    for prediction in device.predictions:
-                        ET.SubElement(device_el, "prediction",
-                                      {"issued": str(prediction.issued + origin)}
-                                      ).text = _rows(prediction.profile, origin)
-                    continue
-                for job in device.jobs:
-                    entry = ET.SubElement(jobs_user, "device")
-                    _text(entry, "id", device.id)
-                    _text(entry, "est", str(job.earliest + origin))
-                    _text(entry, "lst", str(job.latest + origin))
-                    _text(entry, "creation_time", str(job.created + origin))
-                    if job.template != device.template:
-                        _text(entry, "profile", job.template)
+                _device(user_el, jobs_user, device, origin)
     root.append(jobs)
     ET.indent(root, space="  ")
     return '<?xml version="1.0" encoding="utf-8"?>\n' + ET.tostring(root, encoding="unicode") + "\n"
