@@ -188,9 +188,13 @@ class ProducerBook:
     It keeps its forecast and the load of its bookings as arrays over the day, so that
     the common answers cost little: a job that fits as it is gets accepted at its best
     insertion without moving anything else, and a job is declined without optimising
-    when its span holds too little PV surplus, when no job it could move shares its
-    span, or when the energetic lower bound of :func:`~.optimisation.lower_bound` rules
-    it out. All three shortcuts are exact: optimising could not change the answer.
+    when its span holds too little PV surplus; when its plan is optimal (it draws no more
+    than its running jobs alone) and the job would not fit even among the running jobs
+    alone (adding load never makes a job's own grid energy smaller); when no job it
+    could move shares its span; or when the energetic lower bound of
+    :func:`~.optimisation.lower_bound` rules it out. These shortcuts are exact:
+    optimising could not change the answer (a test checks every decision of a run
+    against one MILP over all the producer's jobs).
     """
 
     def __init__(self, producer: str, step: int, horizon: int, options: SolverOptions,
@@ -276,16 +280,27 @@ class ProducerBook:
     def _hopeless(self, job: JobSpec, new: Shiftable, first: int, movable: list[JobSpec],
                   now: int) -> bool:
         """Exact reasons to decline without optimising (class docstring)."""
-        low, high = int(new.offsets[0]), new.end
-        fixed = np.zeros(high - low)
+        fixed = np.zeros(len(self.production) - first)
         for profile, start in self._fixed(now):
-            fixed += interval_energy(profile, start, low, high - low, self.step)
-        surplus = np.maximum(self.production[low:high] - fixed, 0.0).sum()
-        if (1.0 - self.max_grid_share) * job.energy > surplus + 1e-9 * max(1.0, job.energy):
+            fixed += interval_energy(profile, start, first, len(fixed), self.step)
+        production = self.production[first:]
+        low, high = int(new.offsets[0]) - first, new.end - first
+        tolerance = 1e-9 * max(1.0, job.energy)
+        allowed = self.max_grid_share * job.energy + tolerance
+        surplus = np.maximum(production[low:high] - fixed[low:high], 0.0).sum()
+        if job.energy - allowed > surplus:
             return True
+        # with the plan at its floor (what the running jobs alone draw) it is optimal, and
+        # no schedule adds less than the job's best place among the running jobs alone
+        floor = np.maximum(fixed - production, 0.0).sum()
+        before = np.maximum(self.planned[first:] - production, 0.0).sum()
+        if before <= floor + tolerance:
+            alone = new.insertion_costs(fixed[:high] - production[:high], first).min()
+            if alone > allowed:
+                return True
         for spec in movable:  # is there a job that could make room?
             other = shiftable(spec, max(spec.earliest, now), self.step)
-            if int(other.offsets[0]) < high and other.end > low:
+            if int(other.offsets[0]) < new.end and other.end > int(new.offsets[0]):
                 return False
         return True
 

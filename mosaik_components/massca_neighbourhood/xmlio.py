@@ -223,9 +223,9 @@ class _Reader:
             raise self.fail(path, str(exc)) from None
 
     def device(self, element: ET.Element, path: str) -> Device:
+        path = _with_id(element, path)
         self.attrs(element, path, set())
         values = self.fields(element, path, DEVICE_FIELDS, extra=("prediction",))
-        path = f"{path.rsplit('/', 1)[0]}/device[id={values['id']}]"
         kind = values["type"]
         predictions = element.findall("prediction")
         if kind == "consumer":
@@ -282,9 +282,9 @@ class _Reader:
 
     def job(self, entry: ET.Element, path: str, house: House, user: User,
             loads: dict[str, LoadProfile], found: dict[str, list[Job]]) -> Job:
+        path = _with_id(entry, path)
         self.attrs(entry, path, set())
         values = self.fields(entry, path, JOB_FIELDS, optional=("profile",))
-        path = f"{path.rsplit('/', 1)[0]}/device[id={values['id']}]"
         devices = {d.id: d for d in user.devices}
         device = devices.get(values["id"])
         if device is None:
@@ -306,6 +306,12 @@ class _Reader:
         n = len(found[device.id]) + 1
         return Job(f"{house.id}:{device.id}:{n}", house.id, device.id, created, earliest, latest,
                    template, loads[template])
+
+
+def _with_id(element: ET.Element, path: str) -> str:
+    """``.../device[id=121]`` when the element has an ``<id>``, else ``.../device[n]``."""
+    found = (element.findtext("id") or "").strip()
+    return f"{path.rsplit('/', 1)[0]}/device[id={found}]" if found else path
 
 
 def _root(text: str, where: str) -> ET.Element:
