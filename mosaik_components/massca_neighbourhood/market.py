@@ -58,6 +58,8 @@ class MarketStats:
     #: messages dropped because their sender was not allowed to send them (agents only)
     rejected: int = 0
     optimisations: int = 0
+    #: MILP solves stopped by the time limit before proving optimality
+    unproven: int = 0
     solve_seconds: float = 0.0
 
     def count(self, decision: Decision) -> None:
@@ -72,6 +74,8 @@ class MarketStats:
         else:
             self.optimisations += 1
             self.solve_seconds += decision.solution.seconds
+            if decision.solution.method == "milp" and not decision.solution.optimal:
+                self.unproven += 1
 
 
 @dataclass(frozen=True, slots=True)

@@ -164,7 +164,7 @@ def _grid(world: mosaik.World, args: argparse.Namespace, nb: Any, handles: dict[
     recorder = world.start("Recorder", step_size=args.step, out=str(folder),
                            fmt="parquet").Recorder()
     for idx, house in net.bus["house"].items():
-        if house is None:
+        if pd.isna(house):  # the MV bus and the LV busbar
             continue
         world.connect(handles["houses"][house], entities[f"Bus-{idx}"], "P_load[MW]",
                       "P_gen[MW]")

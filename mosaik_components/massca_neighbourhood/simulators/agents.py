@@ -18,6 +18,8 @@ counters), ``contracts()`` (every contract).
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import time as clock
 from collections.abc import Generator
 from pathlib import Path
@@ -33,6 +35,8 @@ from ..scores import Scoreboard
 from ..xmlio import read_neighbourhood
 
 __all__ = ["AgentsSimulator", "META", "contract_dict"]
+
+logger = logging.getLogger(__name__)
 
 STATS = ("requests", "declines", "grid_contracts", "messages", "rejected",
          "negotiation_time[s]")
@@ -78,6 +82,8 @@ class AgentsSimulator(mosaik_api_v3.Simulator):
         self.out: dict[str, list[dict[str, Any]]] = {}
         self.step_stats: dict[str, float] = dict.fromkeys(STATS, 0.0)
         self.producer_order: dict[str, int] = {}
+        self._closing: asyncio.Task[None] | None = None
+        self.sid = ""
 
     # -- mosaik API -----------------------------------------------------------------------
     def init(self, sid: str, time_resolution: float = 1.0, step_size: int = 900,
@@ -96,6 +102,7 @@ class AgentsSimulator(mosaik_api_v3.Simulator):
             raise ValueError(f"{sid}: give exactly one of path (an XML file) and neighbourhood")
         if isinstance(seed, bool) or not isinstance(seed, int) or seed < 0:
             raise ValueError(f"{sid}: seed must be an integer >= 0, got {seed!r}")
+        self.sid = sid
         self.until = until
         nb = neighbourhood if neighbourhood is not None else read_neighbourhood(
             Path(path), jobs)  # type: ignore[arg-type]
@@ -166,9 +173,17 @@ class AgentsSimulator(mosaik_api_v3.Simulator):
         return data
 
     def finalize(self) -> None:
-        if self.system is not None and self.system.activation.active:
-            raise RuntimeError("the agents were not stopped: pass the run's until to the "
-                               "simulator and run the world until then")
+        if self.system is None or not self.system.activation.active:
+            return
+        # the run ended before the last step (an error elsewhere, or run() stopped early):
+        # finalize cannot await, so the shutdown is handed to the running loop if any
+        logger.warning("%s: the agents were still running at finalize; stopping them (pass "
+                       "the run's until and run the world until then)", self.sid)
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:
+            return
+        self._closing = loop.create_task(self.system.stop())
 
     # -- extra methods --------------------------------------------------------------------
     def scores(self) -> dict[str, int]:
