@@ -24,7 +24,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
+from numpy.lib.stride_tricks import as_strided
 
 from ..energy import grid_vector, interval_energy
 from ..model import LoadProfile
@@ -107,10 +107,13 @@ class Shiftable:
         low, high = self.grid
         if high > low:
             at = int(self.offsets[low]) - first
-            width = len(self.base)
-            windows = sliding_window_view(residual[at:at + high - low - 1 + width], width)
+            width, count = len(self.base), high - low
+            part = np.ascontiguousarray(residual[at:at + count - 1 + width])
+            windows = as_strided(part, shape=(count, width), strides=(part.strides[0],) * 2,
+                                 writeable=False)
+            already = np.concatenate(([0.0], np.cumsum(np.maximum(part, 0.0))))
             costs[low:high] = (np.maximum(windows + self.base, 0.0).sum(axis=1)
-                               - np.maximum(windows, 0.0).sum(axis=1))
+                               - (already[width:width + count] - already[:count]))
         for i in [*range(low), *range(high, self.size)]:
             vector = self.vectors[i]
             at = int(self.offsets[i]) - first
