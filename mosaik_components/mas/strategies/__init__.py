@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from .balance import BalanceStrategy, decide_balance, split_proportional
 from .base import Strategy
+from .grid import GridAware, GridReport
 
-__all__ = ["STRATEGIES", "Strategy", "BalanceStrategy", "decide_balance", "split_proportional"]
+__all__ = ["STRATEGIES", "Strategy", "BalanceStrategy", "decide_balance", "split_proportional",
+           "GridAware", "GridReport"]
 
-STRATEGIES: dict[str, type] = {"balance": BalanceStrategy}
+STRATEGIES: dict[str, type] = {"balance": BalanceStrategy, "grid_aware": GridAware}
