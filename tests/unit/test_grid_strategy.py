@@ -130,7 +130,7 @@ def test_limits_of_the_strategy_override_the_views():
 @st.composite
 def problems(draw):
     """Random children (PV, loads, batteries) under random linear limits."""
-    from mosaik_components.mas.strategies.grid_lp import CellProblem, Row
+    from mosaik_components.mas.strategies.grid_lp import CellProblem, Rows
 
     n = draw(st.integers(2, 5))
     kinds = draw(st.lists(st.sampled_from(["pv", "load", "battery"]), min_size=n, max_size=n))
@@ -143,7 +143,8 @@ def problems(draw):
     matrix = np.array(draw(st.lists(st.lists(st.floats(-2.0, 2.0), min_size=n, max_size=n),
                                     min_size=m, max_size=m)))
     bound = np.array(draw(st.lists(st.floats(-1.0, 4.0), min_size=m, max_size=m)))
-    rows = tuple(Row("loading", f"L{i}", 1.0, 100.0, 50.0, 1.0) for i in range(m))
+    rows = Rows(np.array(["loading"] * m), np.array([f"L{i}" for i in range(m)]), np.ones(m),
+                np.full(m, 100.0), np.full(m, 50.0), np.ones(m))
     return CellProblem(np.zeros(n), p_max, c_min, c_max, np.zeros(n), matrix, bound, rows,
                        gen, load, np.ones(n))
 

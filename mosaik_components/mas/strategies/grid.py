@@ -36,8 +36,10 @@ a child missing from the view is an error naming it.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -47,7 +49,7 @@ from ..model.flexibility import Flex, Target, UnitState
 from ..model.grid import GridLimits, GridView
 from .balance import BalanceStrategy
 from .base import View, accepts_view
-from .grid_lp import TOL, CellProblem, Row, allocate, feasible_box
+from .grid_lp import CellProblem, Rows, allocate, feasible_box
 
 __all__ = ["GridAware", "GridReport", "Violation", "measured_violations"]
 
@@ -139,7 +141,7 @@ class GridAware:
 
     def aggregate(self, children: Sequence[UnitState], view: View | None = None) -> UnitState:
         """The inner aggregate with bands narrowed to what the grid allows."""
-        state = _call(self.inner.aggregate, (children,), view, 1)
+        state = _call(self.inner, "aggregate", (children,), view, 1)
         problem = self.problem(children, view)
         if problem is None:
             return state
@@ -154,7 +156,7 @@ class GridAware:
 
     def decide(self, system: UnitState, offset: float, view: View | None = None) -> Target:
         """The inner strategy's decision."""
-        return _call(self.inner.decide, (system, offset), view, 2)
+        return _call(self.inner, "decide", (system, offset), view, 2)
 
     def split(self, target: Target, children: Sequence[UnitState], view: View | None = None
               ) -> list[Target]:
@@ -164,7 +166,7 @@ class GridAware:
     def split_with_report(self, target: Target, children: Sequence[UnitState],
                           view: View | None = None) -> tuple[list[Target], GridReport]:
         """The split and what it did for the grid (see the module docstring)."""
-        targets = _call(self.inner.split, (target, children), view, 2)
+        targets = _call(self.inner, "split", (target, children), view, 2)
         view = view if view is not None else View("")
         measured = (measured_violations(view.grid, self.limits) if view.grid is not None
                     else ())
@@ -174,9 +176,7 @@ class GridAware:
             return targets, report
         inner_p = np.array([t.production for t in targets])
         inner_c = np.array([t.consumption for t in targets])
-        feasible = not (problem.excess(inner_p - inner_c) > TOL).any()
-        result = allocate(problem, target.production, target.consumption, inner_p, inner_c,
-                          feasible=feasible)
+        result = allocate(problem, target.production, target.consumption, inner_p, inner_c)
         production = _exact_sum(result.production, target.production, problem.p_min,
                                 problem.p_max)
         consumption = _exact_sum(result.consumption, target.consumption, problem.c_min,
@@ -206,22 +206,33 @@ class GridAware:
             (c.production.min, c.production.max, c.consumption.min, c.consumption.max,
              c.net) for c in children], strict=True))
         matrix, rows = _rows(grid, limits, columns)
-        scale_sign = np.array([r.sign * r.scale for r in rows])
-        a = matrix * scale_sign[:, None]
-        bound = np.array([r.sign * r.scale * (r.limit - r.value) for r in rows]) + a @ x0
+        a = matrix * (rows.sign * rows.scale)[:, None]
+        bound = rows.sign * rows.scale * (rows.limit - rows.value) + a @ x0
         generation = (c_max <= 0) & (p_max > 0)
         load = (p_max <= 0) & ~generation
         weights = np.where(generation, MOVE_WEIGHTS["generation"],
                            np.where(load, MOVE_WEIGHTS["load"], MOVE_WEIGHTS["storage"]))
         problem = CellProblem(p_min, p_max, c_min, c_max, x0, a, bound, rows, generation,
                               load, weights).binding()
-        return problem if problem.rows else None
+        return problem if len(problem.rows) else None
 
 
-def _call(method: Any, args: tuple, view: View | None, count: int) -> Any:
-    if view is not None and accepts_view(method, count):
+def _call(inner: Any, name: str, args: tuple, view: View | None, count: int) -> Any:
+    """``inner.<name>(*args[, view])``: with ``view`` if that method takes it."""
+    method = getattr(inner, name)
+    if view is not None and _takes_view(type(inner), name, count):
         return method(*args, view)
     return method(*args)
+
+
+@lru_cache(maxsize=256)
+def _takes_view(kind: type, name: str, count: int) -> bool:
+    """:func:`~.base.accepts_view` of a strategy class's method (cached: called per cycle).
+
+    Looked up on the class, a plain method's function also takes ``self``.
+    """
+    static = isinstance(inspect.getattr_static(kind, name), staticmethod)
+    return accepts_view(getattr(kind, name), count if static else count + 1)
 
 
 def _columns(view: View, count: int) -> np.ndarray:
@@ -240,36 +251,41 @@ def _columns(view: View, count: int) -> np.ndarray:
     return np.array([position[name] for name in names], dtype=int)
 
 
-def _rows(grid: GridView, limits: GridLimits, columns: np.ndarray
-          ) -> tuple[np.ndarray, tuple[Row, ...]]:
-    """Sensitivity rows (children's columns) and their limits, before scaling."""
-    rows: list[Row] = []
-    blocks = []
-    for i, bus in enumerate(grid.buses):
-        value = float(grid.vm_pu[i])
-        rows += [Row("v_max", bus, 1.0, limits.v_max, value, 100.0),
-                 Row("v_min", bus, -1.0, limits.v_min, value, 100.0)]
-        blocks += [grid.dv_dp[i, columns]] * 2
-    for i, branch in enumerate(grid.branches):
-        value = float(grid.loading_pct[i])
-        rows += [Row("loading", branch, 1.0, limits.loading_max, value, 1.0),
-                 Row("loading", branch, -1.0, -limits.loading_max, value, 1.0)]
-        blocks += [grid.dloading_dp[i, columns]] * 2
-    matrix = np.array(blocks) if blocks else np.zeros((0, len(columns)))
-    return matrix, tuple(rows)
+def _rows(grid: GridView, limits: GridLimits, columns: np.ndarray) -> tuple[np.ndarray, Rows]:
+    """Sensitivity rows (children's columns, unscaled) and their limits.
+
+    Per bus an upper and a lower voltage row, per branch a forward and a reverse loading row.
+    """
+    buses, branches = len(grid.buses), len(grid.branches)
+    matrix = np.concatenate([np.repeat(grid.dv_dp[:, columns], 2, axis=0),
+                             np.repeat(grid.dloading_dp[:, columns], 2, axis=0)])
+    pair = np.tile([1.0, -1.0], buses + branches)
+    rows = Rows(
+        kind=np.array(["v_max", "v_min"] * buses + ["loading", "loading"] * branches),
+        element=np.repeat(np.array(grid.buses + grid.branches, dtype=object), 2),
+        sign=pair,
+        limit=np.concatenate([np.tile([limits.v_max, limits.v_min], buses),
+                              np.tile([limits.loading_max, -limits.loading_max], branches)]),
+        value=np.repeat(np.concatenate([grid.vm_pu, grid.loading_pct]), 2),
+        scale=np.repeat(np.concatenate([np.full(buses, 100.0), np.ones(branches)]), 2))
+    return matrix, rows
 
 
 def _remaining(problem: CellProblem, net: np.ndarray) -> tuple[Violation, ...]:
     excess = problem.excess(net)
     predicted = problem.predicted(net)
+    rows = problem.rows
     found = []
-    for row, over, value in zip(problem.rows, excess, predicted, strict=True):
-        if over > REPORT_TOL[row.kind]:
-            if row.kind == "loading":
-                found.append(Violation("loading", row.element, abs(float(value)),
-                                       abs(row.limit)))
-            else:
-                found.append(Violation(row.kind, row.element, float(value), row.limit))
+    for i in np.flatnonzero(excess > 0):
+        kind = str(rows.kind[i])
+        if excess[i] <= REPORT_TOL[kind]:
+            continue
+        if kind == "loading":
+            found.append(Violation(kind, str(rows.element[i]), abs(float(predicted[i])),
+                                   abs(float(rows.limit[i]))))
+        else:
+            found.append(Violation(kind, str(rows.element[i]), float(predicted[i]),
+                                   float(rows.limit[i])))
     return tuple(found)
 
 

@@ -29,49 +29,57 @@ Two problems are solved:
   the box's own weights (``P_hi``/``C_hi`` gain less than ``C_lo``/``P_lo`` cost) make
   such double counting a loss, so the box does not promise production that would only
   come from charging and discharging at once.
-* :func:`allocate`: given the totals a parent asked for, lexicographically (1) minimise
-  the summed violation of the rows (zero when feasible), (2) minimise curtailment of
+* :func:`allocate`: given the totals a parent asked for, in this order (1) minimise the
+  summed violation of the rows (zero when feasible), (2) minimise curtailment of
   curtailable generation, (3) minimise the weighted distance to the inner strategy's
-  split (batteries are moved before loads before generators).
+  split (batteries are moved before loads before generators); one LP with weights that
+  keep this order.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
+import scipy.sparse as sp
 from scipy.optimize import linprog
 
 from ..model.errors import StrategyError
 
-__all__ = ["CellProblem", "Row", "feasible_box", "allocate", "Allocation"]
+__all__ = ["CellProblem", "Rows", "feasible_box", "allocate", "Allocation"]
 
 #: Absolute tolerance (MW, or % for rows) for feasibility.
 TOL = 1e-7
-#: Relative slack when a stage's optimum is locked for the next (HiGHS' own tolerances
-#: are ~1e-7; a tighter lock can make the next stage infeasible).
-LOCK = 1e-6
+#: Weights of the split: violation (per row unit), curtailment (per MW), moves (per MW).
+SPLIT_WEIGHTS = (1e6, 1e3, 1.0)
 #: Weights of the box objective (see the module docstring): generation in corner
 #: (P_hi, C_lo), load served in corner (P_lo, C_hi), P_hi, C_hi, -C_lo, -P_lo.
 BOX_WEIGHTS = (1000.0, 100.0, 0.5, 0.5, 1.0, 1.0)
 
 
-@dataclass(frozen=True)
-class Row:
-    """One limit: ``sign * (value + s . (x - x0)) <= sign * limit``, scaled by ``scale``.
+@dataclass(frozen=True, eq=False)
+class Rows:
+    """The limits, one entry per row: ``sign * (value + s . (x - x0)) <= sign * limit``.
 
-    ``kind`` is ``v_max``, ``v_min`` or ``loading``; ``value`` is the measured quantity
-    (pu, or signed loading %), ``limit`` the physical limit (``-loading_max`` for the
-    reverse-flow side of a loading), ``scale`` the row units per physical unit (100 for
-    voltages, 1 for loadings).
+    ``kind``: ``v_max``, ``v_min`` or ``loading``; ``value``: the measured quantity (pu, or
+    signed loading %); ``limit``: the physical limit (``-loading_max`` on the reverse-flow
+    side of a loading); ``scale``: row units per physical unit (100 for voltages, 1 for
+    loadings). Arrays, so building and filtering rows costs no Python loop per row.
     """
 
-    kind: str
-    element: str
-    sign: float
-    limit: float
-    value: float
-    scale: float
+    kind: np.ndarray
+    element: np.ndarray
+    sign: np.ndarray
+    limit: np.ndarray
+    value: np.ndarray
+    scale: np.ndarray
+
+    def __len__(self) -> int:
+        return len(self.kind)
+
+    def take(self, keep: np.ndarray) -> Rows:
+        """The rows where ``keep`` is true."""
+        return Rows(*(getattr(self, f.name)[keep] for f in fields(self)))
 
 
 @dataclass(frozen=True, eq=False)
@@ -83,9 +91,9 @@ class CellProblem:
     c_min: np.ndarray
     c_max: np.ndarray
     x0: np.ndarray
-    matrix: np.ndarray  # rows x children
+    matrix: np.ndarray  # rows x children, scaled: sign * scale * sensitivity
     bound: np.ndarray
-    rows: tuple[Row, ...]
+    rows: Rows
     curtailable: np.ndarray  # bool per child: generation that can be curtailed
     served: np.ndarray  # bool per child: a load (consumption only)
     weights: np.ndarray  # distance weight per child
@@ -97,31 +105,21 @@ class CellProblem:
 
     def excess(self, x: np.ndarray) -> np.ndarray:
         """Per row, how far net injections ``x`` exceed it (physical units, >= 0)."""
-        if not self.rows:
-            return np.zeros(0)
-        scale = np.array([r.scale for r in self.rows])
-        return np.maximum(self.matrix @ x - self.bound, 0.0) / scale
+        return np.maximum(self.matrix @ x - self.bound, 0.0) / self.rows.scale
 
     def predicted(self, x: np.ndarray) -> np.ndarray:
         """Per row, the predicted physical value (voltage pu or signed loading %) at ``x``."""
-        if not self.rows:
-            return np.zeros(0)
-        values = np.array([r.value for r in self.rows])
-        factor = np.array([r.sign * r.scale for r in self.rows])
-        return values + (self.matrix @ (x - self.x0)) / factor
+        factor = self.rows.sign * self.rows.scale
+        return self.rows.value + (self.matrix @ (x - self.x0)) / factor
 
     def binding(self) -> CellProblem:
         """The same problem without rows no combination of bands can violate."""
-        if not self.rows:
-            return self
         low = self.p_min - self.c_max
         high = self.p_max - self.c_min
         worst = np.maximum(self.matrix * low, self.matrix * high).sum(axis=1)
         keep = worst > self.bound + TOL
-        return CellProblem(self.p_min, self.p_max, self.c_min, self.c_max, self.x0,
-                           self.matrix[keep], self.bound[keep],
-                           tuple(r for r, k in zip(self.rows, keep, strict=True) if k),
-                           self.curtailable, self.served, self.weights)
+        return replace(self, matrix=self.matrix[keep], bound=self.bound[keep],
+                       rows=self.rows.take(keep))
 
 
 @dataclass(frozen=True)
@@ -164,7 +162,8 @@ def feasible_box(problem: CellProblem) -> tuple[float, float, float, float] | No
     cost[0:n] = -w_generation * problem.curtailable  # corner (P_hi, C_lo): its p
     cost[3 * n:4 * n] = -w_served * problem.served  # corner (P_lo, C_hi): its c
     cost[[box, box + 1, box + 2, box + 3]] = (w_p_lo, -w_p_hi, w_c_lo, -w_c_hi)
-    result = linprog(cost, a_ub, b_ub, a_eq, np.zeros(8), bounds, method="highs")
+    result = linprog(cost, sp.csc_matrix(a_ub), b_ub, sp.csc_matrix(a_eq), np.zeros(8), bounds,
+                     method="highs")
     if result.status == 2:
         return None
     _check(result, "feasible box")
@@ -173,54 +172,59 @@ def feasible_box(problem: CellProblem) -> tuple[float, float, float, float] | No
 
 
 def allocate(problem: CellProblem, production: float | None, consumption: float | None,
-             preferred_p: np.ndarray, preferred_c: np.ndarray, feasible: bool = False
-             ) -> Allocation:
+             preferred_p: np.ndarray, preferred_c: np.ndarray) -> Allocation:
     """Per-child targets with these totals (None: free), see the module docstring.
 
-    ``feasible=True`` states that the preferred allocation keeps every row (the first
-    stage, minimising violations, is then skipped: its optimum is zero).
+    One LP whose weights (:data:`SPLIT_WEIGHTS`) order the three goals: violation (per
+    row unit: 1 % of nominal voltage or 1 % loading) before curtailment (per MW) before
+    distance to the preferred allocation (per MW, times the child's move weight). The
+    order is strict as long as a MW changes a limited quantity by more than 1e-5 pu or
+    1e-3 %, and moving children stays cheaper than curtailing while the summed weighted
+    moves stay below 1000 MW.
     """
     n, m = problem.size, len(problem.rows)
     width = 4 * n + m  # p, c, distance of p, distance of c, slack per row
-    p, c = slice(0, n), slice(n, 2 * n)
-    dp, dc, slack = slice(2 * n, 3 * n), slice(3 * n, 4 * n), slice(4 * n, 4 * n + m)
-    rows = [np.zeros((m, width))]
-    rows[0][:, p], rows[0][:, c], rows[0][:, slack] = problem.matrix, -problem.matrix, -np.eye(m)
-    bounds_ub = [problem.bound]
-    for var, dist, preferred in ((p, dp, preferred_p), (c, dc, preferred_c)):
-        for sign in (1.0, -1.0):  # |var - preferred| <= dist
-            block = np.zeros((n, width))
-            block[:, var], block[:, dist] = sign * np.eye(n), -np.eye(n)
-            rows.append(block)
-            bounds_ub.append(sign * preferred)
+    a_ub = _split_matrix(problem.matrix, n, m)
+    b_ub = np.concatenate([problem.bound, preferred_p, -preferred_p, preferred_c,
+                           -preferred_c])
     a_eq, b_eq = [], []
-    for var, total in ((p, production), (c, consumption)):
+    for offset, total in ((0, production), (n, consumption)):
         if total is not None:
             row = np.zeros(width)
-            row[var] = 1.0
+            row[offset:offset + n] = 1.0
             a_eq.append(row)
             b_eq.append(total)
     bounds = ([*zip(problem.p_min, problem.p_max, strict=True)]
               + [*zip(problem.c_min, problem.c_max, strict=True)] + [(0, None)] * (2 * n + m))
-    a_ub, b_ub = np.vstack(rows), np.concatenate(bounds_ub)
-    objectives = [np.zeros(width), np.zeros(width), np.zeros(width)]
-    objectives[0][slack] = 1.0
-    objectives[1][p] = -problem.curtailable.astype(float)
-    objectives[2][dp] = problem.weights
-    objectives[2][dc] = problem.weights
-    result = None
-    for stage, cost in enumerate(objectives):
-        if stage == 0 and (m == 0 or feasible):
-            a_ub = np.vstack([a_ub, cost])  # no violation: lock the slacks at zero
-            b_ub = np.append(b_ub, LOCK)
-            continue
-        result = linprog(cost, a_ub, b_ub, np.array(a_eq) if a_eq else None,
-                         np.array(b_eq) if b_eq else None, bounds, method="highs")
-        _check(result, f"grid allocation stage {stage + 1}")
-        a_ub = np.vstack([a_ub, cost])  # lock this stage's optimum (within tolerance)
-        b_ub = np.append(b_ub, result.fun + LOCK * (1.0 + abs(result.fun)))
-    x = result.x  # type: ignore[union-attr]
-    return Allocation(x[p], x[c], problem.excess(x[p] - x[c]))
+    w_violation, w_curtail, w_move = SPLIT_WEIGHTS
+    cost = np.zeros(width)
+    cost[0:n] = -w_curtail * problem.curtailable
+    cost[2 * n:3 * n] = w_move * problem.weights
+    cost[3 * n:4 * n] = w_move * problem.weights
+    cost[4 * n:] = w_violation
+    result = linprog(cost, a_ub, b_ub, sp.csr_matrix(np.array(a_eq)) if a_eq else None,
+                     np.array(b_eq) if b_eq else None, bounds, method="highs")
+    _check(result, "grid allocation")
+    x = result.x
+    return Allocation(x[0:n], x[n:2 * n], problem.excess(x[0:n] - x[n:2 * n]))
+
+
+def _split_matrix(matrix: np.ndarray, n: int, m: int) -> sp.csc_matrix:
+    """Rows ``A p - A c - s <= b`` and ``+-(p - p*) <= dp``, ``+-(c - c*) <= dc`` (COO)."""
+    grid_rows, grid_cols = np.nonzero(matrix)
+    values = matrix[grid_rows, grid_cols]
+    children = np.arange(n)
+    rows = [grid_rows, grid_rows, np.arange(m)]
+    cols = [grid_cols, n + grid_cols, 4 * n + np.arange(m)]
+    data = [values, -values, -np.ones(m)]
+    for block, (var, dist, sign) in enumerate(((0, 2 * n, 1.0), (0, 2 * n, -1.0),
+                                               (n, 3 * n, 1.0), (n, 3 * n, -1.0))):
+        first = m + block * n
+        rows += [first + children, first + children]
+        cols += [var + children, dist + children]
+        data += [np.full(n, sign), -np.ones(n)]
+    return sp.csc_matrix((np.concatenate(data), (np.concatenate(rows), np.concatenate(cols))),
+                         shape=(m + 4 * n, 4 * n + m))
 
 
 def _check(result: object, what: str) -> None:
