@@ -7,19 +7,21 @@ controller whose :class:`~.base.View` carries a measured ``grid``
 sensitivities to the children's active power), i.e. the cell controller whose children
 are the cell's units; everywhere else it is the inner strategy.
 
-* **aggregate** (reported up): the inner aggregate, its production and consumption bands
-  narrowed to the largest box of totals the cell can run at without breaking a limit
-  (:func:`~.grid_lp.feasible_box`). Narrowing prefers forcing batteries to charge and
-  loads up over forcing curtailment, and forcing discharge over forcing load reduction.
+* **aggregate** (reported up): the inner aggregate; if some combination of the children's
+  bands would break a limit, its production and consumption bands narrowed to a box of
+  totals the cell can run at without breaking one (:func:`~.grid_lp.feasible_box`).
+  Narrowing prefers forcing batteries to charge and loads up over forcing curtailment,
+  and forcing discharge over forcing load reduction.
   Controllers above sum these bands, so the top never asks a cell for totals its grid
   cannot take. If no allocation keeps every limit, the band shrinks to the point of least
   violation (most generation among those), and the split says what remains violated.
 * **decide** (top): the inner strategy's decision.
-* **split**: the inner split, where no combination of the children's bands can break a
-  limit; otherwise the allocation with the same totals that (1) minimises violations,
-  (2) minimises curtailment of PV/wind, (3) stays closest to the inner split, moving
-  batteries before loads before generators (:func:`~.grid_lp.allocate`). With the
-  totals fixed, less curtailment means less battery discharge: stored energy is kept.
+* **split**: the inner split where no combination of the children's bands can break a
+  limit, or where it keeps every limit and curtails nothing; otherwise the allocation
+  with the same totals that (1) minimises violations, (2) minimises curtailment of
+  PV/wind, (3) stays closest to the inner split, moving batteries before loads before
+  generators (:func:`~.grid_lp.allocate`). With the totals fixed, less curtailment means
+  less battery discharge: stored energy is kept.
   :meth:`GridAware.split_with_report` also returns a :class:`GridReport`: the violations
   measured in this iteration, those predicted to remain after the split (which limit, on
   which element, by how much), curtailment after and in the inner split, the MW moved.
@@ -49,7 +51,7 @@ from ..model.flexibility import Flex, Target, UnitState
 from ..model.grid import GridLimits, GridView
 from .balance import BalanceStrategy
 from .base import View, accepts_view
-from .grid_lp import CellProblem, Rows, allocate, feasible_box
+from .grid_lp import TOL, CellProblem, Rows, allocate, feasible_box, full_box_feasible
 
 __all__ = ["GridAware", "GridReport", "Violation", "measured_violations"]
 
@@ -143,7 +145,7 @@ class GridAware:
         """The inner aggregate with bands narrowed to what the grid allows."""
         state = _call(self.inner, "aggregate", (children,), view, 1)
         problem = self.problem(children, view)
-        if problem is None:
+        if problem is None or full_box_feasible(problem):
             return state
         box = feasible_box(problem)
         if box is None:  # no allocation keeps every limit: the point of least violation
@@ -176,6 +178,9 @@ class GridAware:
             return targets, report
         inner_p = np.array([t.production for t in targets])
         inner_c = np.array([t.consumption for t in targets])
+        inner_curtailed = float(((problem.p_max - inner_p) * problem.curtailable).sum())
+        if inner_curtailed <= TOL and not (problem.excess(inner_p - inner_c) > 0).any():
+            return targets, report  # keeps every limit and curtails nothing: nothing to do
         result = allocate(problem, target.production, target.consumption, inner_p, inner_c)
         production = _exact_sum(result.production, target.production, problem.p_min,
                                 problem.p_max)
@@ -187,7 +192,7 @@ class GridAware:
         report = replace(
             report, remaining=_remaining(problem, production - consumption),
             curtailed_mw=float(((problem.p_max - production) * curtailable).sum()),
-            inner_curtailed_mw=float(((problem.p_max - inner_p) * curtailable).sum()),
+            inner_curtailed_mw=inner_curtailed,
             moved_mw=float(np.abs(production - inner_p).sum()
                            + np.abs(consumption - inner_c).sum()))
         return new, report

@@ -46,7 +46,8 @@ from scipy.optimize import linprog
 
 from ..model.errors import StrategyError
 
-__all__ = ["CellProblem", "Rows", "feasible_box", "allocate", "Allocation"]
+__all__ = ["CellProblem", "Rows", "feasible_box", "full_box_feasible", "allocate",
+           "Allocation"]
 
 #: Absolute tolerance (MW, or % for rows) for feasibility.
 TOL = 1e-7
@@ -129,6 +130,19 @@ class Allocation:
     production: np.ndarray
     consumption: np.ndarray
     excess: np.ndarray
+
+
+def full_box_feasible(problem: CellProblem) -> bool:
+    """True if the children's whole bands are a feasible box.
+
+    A corner of the summed bands has exactly one allocation (every child at the same
+    extremes), so four products decide it exactly, without an LP.
+    """
+    for p, c in ((problem.p_max, problem.c_min), (problem.p_min, problem.c_max),
+                 (problem.p_max, problem.c_max), (problem.p_min, problem.c_min)):
+        if (problem.matrix @ (p - c) > problem.bound + TOL).any():
+            return False
+    return True
 
 
 def feasible_box(problem: CellProblem) -> tuple[float, float, float, float] | None:
