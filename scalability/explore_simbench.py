@@ -53,7 +53,7 @@ def run_day(cells: SimbenchCells, start: pd.Timestamp) -> dict[str, np.ndarray]:
         net.load["p_mw"] = powers.load_p_mw.iloc[step].to_numpy()
         net.load["q_mvar"] = powers.load_q_mvar.iloc[step].to_numpy()
         net.sgen["p_mw"] = powers.sgen_p_mw.iloc[step].to_numpy()
-        pp.runpp(net)
+        pp.runpp(net, numba=False)
         out["exchange"].append(float(net.res_ext_grid.p_mw.sum()))
         out["vm"].append(net.res_bus.vm_pu.to_numpy().copy())
         out["line"].append(net.res_line.loading_percent.to_numpy().copy())
@@ -63,11 +63,12 @@ def run_day(cells: SimbenchCells, start: pd.Timestamp) -> dict[str, np.ndarray]:
     return {key: np.array(value) for key, value in out.items()}
 
 
-def measure_day(cells: SimbenchCells, start: pd.Timestamp, v_min: float = 0.95, v_max: float = 1.05
+def measure_day(cells: SimbenchCells, start: pd.Timestamp, v_min: float = 0.95,
+                v_max: float = 1.05, series: dict[str, np.ndarray] | None = None
                 ) -> dict[str, float]:
     """The grid-level figures of the module docstring for one day."""
     net = cells.net
-    series = run_day(cells, start)
+    series = series if series is not None else run_day(cells, start)
     feeder = (net.bus.cell >= 0).to_numpy()
     vm = series["vm"][:, feeder]
     injection = series["injection"]
@@ -86,10 +87,10 @@ def measure_day(cells: SimbenchCells, start: pd.Timestamp, v_min: float = 0.95, 
     }
 
 
-def measure_cells(cells: SimbenchCells, start: pd.Timestamp, v_max: float = 1.05) -> pd.DataFrame:
+def measure_cells(cells: SimbenchCells, series: dict[str, np.ndarray], v_max: float = 1.05
+                  ) -> pd.DataFrame:
     """Per cell: surplus/deficit hours, Vm range, hours above ``v_max``, max line loading."""
     net = cells.net
-    series = run_day(cells, start)
     rows = []
     for position, cell in enumerate(sorted(set(net.bus.cell[net.bus.cell >= 0]))):
         buses = (net.bus.cell == cell).to_numpy()
@@ -138,8 +139,12 @@ def main() -> None:
         cells = build_simbench_cells(codes, args.cells, cache_dir=args.cache_dir)
         for day in args.days or [DEFAULT_START]:
             print(f"\n{day.date()}: {args.cells} cells of {codes}")
+            series = run_day(cells, day)
+            whole = measure_day(cells, day, series=series)
+            print("all cells:", " ".join(f"{k}={v:.3f}" if isinstance(v, float) else
+                                         f"{k}={v}" for k, v in whole.items()))
             with pd.option_context("display.width", 200, "display.max_columns", 20):
-                print(measure_cells(cells, day).round(3).to_string(index=False))
+                print(measure_cells(cells, series).round(3).to_string(index=False))
         return
     results = []
     for code in args.codes:
