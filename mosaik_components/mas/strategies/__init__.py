@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from .balance import BalanceStrategy, decide_balance, split_proportional
 from .base import Strategy
+from .lookahead import LookaheadStrategy
 
 __all__ = ["STRATEGIES", "Strategy", "BalanceStrategy", "decide_balance", "split_proportional"]
 
-STRATEGIES: dict[str, type] = {"balance": BalanceStrategy}
+STRATEGIES: dict[str, type] = {"balance": BalanceStrategy, "lookahead": LookaheadStrategy}
