@@ -36,7 +36,7 @@ from .base import FLEX_ATTRS, Entity, UnitSimulator
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
 from .unitflex import check_cost
 
-__all__ = ["BatterySimulator", "battery_band", "next_soc"]
+__all__ = ["BatterySimulator", "battery_band", "battery_flex", "next_soc"]
 
 META = {
     "api_version": "3.0",
@@ -92,6 +92,25 @@ def next_soc(soc: float, p_net: float, hours: float, efficiency: float,
     return soc - p_net * hours * eta_c
 
 
+def battery_flex(soc: float, p: dict[str, float], horizon: int, step_h: float, costs: Costs,
+                 cyclic: bool = True, what: str = "battery") -> HorizonFlex:
+    """A battery's horizon flexibility from its state of charge ``soc`` (MWh).
+
+    ``p`` holds ``capacity_mwh``, ``soc_min``, ``soc_max``, ``p_charge_mw``,
+    ``p_discharge_mw``, ``eta_c``, ``eta_d``; ``cyclic`` (with ``horizon > 1``) asks for
+    at least ``soc`` at the horizon's end. Interval 0 is narrowed (``tightened``).
+    """
+    lower = np.full(horizon, p["soc_min"] * p["capacity_mwh"])
+    upper = np.full(horizon, p["soc_max"] * p["capacity_mwh"])
+    if cyclic and horizon > 1:
+        lower[-1] = max(lower[-1], min(soc, upper[-1]))
+    limit = EnergyLimit("soc", soc, lower, upper, p["eta_c"], p["eta_d"])
+    zeros = np.zeros(horizon)
+    flex = HorizonFlex(step_h, Band(zeros, zeros, np.full(horizon, p["p_discharge_mw"])),
+                       Band(zeros, zeros, np.full(horizon, p["p_charge_mw"])), (limit,), costs)
+    return flex.tightened(what)
+
+
 class BatterySimulator(UnitSimulator):
     """Batteries (see the module docstring)."""
 
@@ -131,19 +150,10 @@ class BatterySimulator(UnitSimulator):
 
     def horizon_flex(self, entity: Entity) -> HorizonFlex:
         """Interval 0 narrowed so that the plan over the horizon stays feasible."""
-        p, n = entity.params, self.horizon
-        soc = entity.state["soc"]
-        lower = np.full(n, p["soc_min"] * p["capacity_mwh"])
-        upper = np.full(n, p["soc_max"] * p["capacity_mwh"])
-        if entity.state["terminal"] == "cyclic" and n > 1:
-            lower[-1] = max(lower[-1], min(soc, upper[-1]))
-        limit = EnergyLimit("soc", soc, lower, upper, p["eta_c"], p["eta_d"])
-        zeros = np.zeros(n)
-        flex = HorizonFlex(self.step_h, Band(zeros, zeros, np.full(n, p["p_discharge_mw"])),
-                           Band(zeros, zeros, np.full(n, p["p_charge_mw"])), (limit,),
-                           entity.state["costs"])
         try:
-            return flex.tightened(f"{self.sid}.{entity.eid}.flex")
+            return battery_flex(entity.state["soc"], entity.params, self.horizon, self.step_h,
+                                entity.state["costs"], entity.state["terminal"] == "cyclic",
+                                f"{self.sid}.{entity.eid}.flex")
         except StateError as exc:  # only float noise at a bound can get here
             raise ValueError(str(exc)) from None
 

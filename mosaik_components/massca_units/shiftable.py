@@ -38,7 +38,7 @@ from .flexload import profile_demand
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
 from .unitflex import check_cost
 
-__all__ = ["ShiftableLoadSimulator", "served_bounds", "serve"]
+__all__ = ["ShiftableLoadSimulator", "served_bounds", "deferrable_flex", "serve"]
 
 META = {
     "api_version": "3.0",
@@ -89,6 +89,24 @@ def served_bounds(queue: list[Chunk], now: int, arrivals: np.ndarray, delay: int
     fastest = np.minimum.accumulate(upper - p_max_mwh * steps) + p_max_mwh * steps
     fastest = np.minimum(fastest, p_max_mwh * (steps + 1))
     return np.minimum(lower, fastest), upper, fastest
+
+
+def deferrable_flex(queue: list[Chunk], now: int, demand: np.ndarray, step_h: float,
+                    delay: int, max_backlog: float, p_max: float, costs: Costs,
+                    terminal_backlog: float | None, what: str = "load") -> HorizonFlex:
+    """A deferrable load's horizon flexibility: consumption ``[0, p_max]`` per interval,
+    the energy limit ``served`` (:func:`served_bounds`), expected = served at once.
+
+    ``demand`` (MW) is the forecast per interval (interval 0's arrival already queued).
+    """
+    lower, upper, fastest = served_bounds(queue, now, demand * step_h, delay, max_backlog,
+                                          p_max * step_h, terminal_backlog)
+    n = demand.size
+    expected = np.diff(np.concatenate([[0.0], fastest])) / step_h
+    zeros = np.zeros(n)
+    flex = HorizonFlex(step_h, Band.zeros(n), Band(expected, zeros, np.full(n, p_max)),
+                       (EnergyLimit("served", 0.0, lower, upper),), costs)
+    return flex.tightened(what)
 
 
 def serve(queue: list[Chunk], energy: float) -> list[Chunk]:
@@ -150,16 +168,12 @@ class ShiftableLoadSimulator(UnitSimulator):
         """The ``served`` energy limit over the horizon, interval 0 narrowed to keep it."""
         p, state, dt = entity.params, entity.state, self.step_h
         before = sum(e for _, e in state["queue"]) - demand[0] * dt
-        lower, upper, fastest = served_bounds(
-            state["queue"], state["index"], demand * dt, state["delay"], p["max_backlog_mwh"],
-            p["p_max_mw"] * dt, max(before, 0.0) if state["terminal"] == "cyclic" else None)
-        n = demand.size
-        expected = np.diff(np.concatenate([[0.0], fastest])) / dt
-        zeros = np.zeros(n)
-        flex = HorizonFlex(dt, Band.zeros(n), Band(expected, zeros, np.full(n, p["p_max_mw"])),
-                           (EnergyLimit("served", 0.0, lower, upper),), state["costs"])
         try:
-            return flex.tightened(f"{self.sid}.{entity.eid}.flex")
+            return deferrable_flex(
+                state["queue"], state["index"], demand, dt, state["delay"],
+                p["max_backlog_mwh"], p["p_max_mw"], state["costs"],
+                max(before, 0.0) if state["terminal"] == "cyclic" else None,
+                f"{self.sid}.{entity.eid}.flex")
         except StateError as exc:  # served_bounds always admits a schedule: float noise
             raise ValueError(str(exc)) from None
 

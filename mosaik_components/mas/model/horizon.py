@@ -418,7 +418,7 @@ class HorizonFlex:
         except StateError as exc:
             if str(exc).startswith(what):
                 raise
-            raise StateError(f"{what}: {exc}") from None
+            raise StateError(f"{what}: {str(exc).removeprefix('horizon: ')}") from None
 
 
 def _parts(data: object, what: str, read: Any) -> tuple[tuple[str, Any], ...]:
@@ -610,4 +610,4 @@ class Plan:
         try:
             return cls(production, consumption, parts)
         except StateError as exc:
-            raise StateError(f"{what}: {exc}") from None
+            raise StateError(f"{what}: {str(exc).removeprefix('plan: ')}") from None
