@@ -94,10 +94,11 @@ def served_bounds(queue: list[Chunk], now: int, arrivals: np.ndarray, delay: int
 def deferrable_flex(queue: list[Chunk], now: int, demand: np.ndarray, step_h: float,
                     delay: int, max_backlog: float, p_max: float, costs: Costs,
                     terminal_backlog: float | None, what: str = "load") -> HorizonFlex:
-    """A deferrable load's horizon flexibility: consumption ``[0, p_max]`` per interval,
-    the energy limit ``served`` (:func:`served_bounds`), expected = served at once.
+    """A deferrable load's horizon flexibility, interval 0 narrowed (``tightened``).
 
-    ``demand`` (MW) is the forecast per interval (interval 0's arrival already queued).
+    Consumption ``[0, p_max]`` per interval, the energy limit ``served``
+    (:func:`served_bounds`), expected = served as fast as possible. ``demand`` (MW) is
+    the forecast per interval (interval 0's arrival already queued).
     """
     lower, upper, fastest = served_bounds(queue, now, demand * step_h, delay, max_backlog,
                                           p_max * step_h, terminal_backlog)

@@ -65,7 +65,8 @@ def test_sources_publish_forecasts_and_refuse_a_horizon_past_the_data():
     assert data["T_air_forecast[degC]"] == pytest.approx(temp)  # temperature is exact
     with pytest.raises(ValueError, match=r"Weather.Weather: a forecast horizon of 96 "
                                          r"intervals of 900 s over a run of 86400 s needs "
-                                         r"data up to 2020-01-01 23:30:00, but .*weather_15min.csv ends "):
+                                         r"data up to 2020-01-01 23:30:00, but "
+                                         r".*weather_15min.csv ends "):
         weather.create(1, "Weather", path=path, start="2019-12-31 00:00", horizon=96,
                        until=86400)
     profiles = ProfileSimulator()
