@@ -8,7 +8,7 @@ from .classes import aggregate_flex, class_key
 from .disaggregate import split_class
 from .params import OBJECTIVES
 from .strategy import LookaheadStrategy, offset_profile, split_plan
-from .system_lp import SystemProblem, solve_system
+from .system_lp import Solution, SystemProblem, solve_system
 
 __all__ = ["LookaheadStrategy", "OBJECTIVES", "aggregate_flex", "class_key", "split_class",
-           "split_plan", "offset_profile", "SystemProblem", "solve_system"]
+           "split_plan", "offset_profile", "SystemProblem", "Solution", "solve_system"]

@@ -46,6 +46,8 @@ __all__ = ["split_class", "split_boxes", "fill"]
 BAND_TOL = 1e-6
 #: MW below which a member split is taken to add up (float noise)
 FILL_TOL = 1e-12
+#: MW by which the steered flows may miss (float noise): beyond, the forward pass runs
+STEER_TOL = 1e-9
 
 
 def _stack(bands: Sequence[Band]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -127,20 +129,46 @@ def _envelope_course(plan: Plan, members: Sequence[HorizonFlex], eta_c: float, e
             "back_lo": back_lo, "back_hi": back_hi, "wanted": env_lo + theta * width}
 
 
-def _energy_split(plan: Plan, members: Sequence[HorizonFlex]) -> tuple[np.ndarray, np.ndarray,
-                                                                       float]:
-    """The forward pass of the module doc; returns production, consumption, error."""
-    dt = members[0].step_h
-    limit0 = members[0].energy[0]
-    eta_c, eta_d = limit0.charge_efficiency, limit0.discharge_efficiency
-    course = _envelope_course(plan, members, eta_c, eta_d)
-    produces = bool(course["p_hi"].any())
-    rows = zip(plan.production.tolist(), plan.consumption.tolist(),
-               *(course[name].T.tolist() for name in (
+def _steered(course: dict[str, np.ndarray], plan: Plan, eta_c: float, eta_d: float,
+             dt: float) -> tuple[np.ndarray, np.ndarray, int]:
+    """All intervals at once, as if every member had followed its steered level so far.
+
+    Returns production, consumption and the first interval where that fails (a member
+    cannot take its steered flow, or the steered flows do not add up to the class's
+    production and consumption); the intervals before it need no forward pass.
+    """
+    wanted, initial = course["wanted"], course["initial"]
+    previous = np.concatenate([initial[:, np.newaxis], wanted[:, :-1]], axis=1)
+    f_min, f_max = course["flow_min"], course["flow_max"]
+    f_lo = np.clip((course["back_lo"] - previous) / dt, f_min, f_max)
+    f_hi = np.maximum(np.clip((course["back_hi"] - previous) / dt, f_min, f_max), f_lo)
+    steer = (wanted - previous) / dt
+    flow = np.clip(steer, f_lo, f_hi)
+    p_lo, p_hi, c_lo, c_hi = course["p_lo"], course["p_hi"], course["c_lo"], course["c_hi"]
+    low = np.clip(eta_d * (eta_c * c_lo - f_hi), p_lo, p_hi)
+    high = np.clip(eta_d * (eta_c * c_lo - f_lo), low, p_hi)
+    production = np.clip(-flow * eta_d, low, high)
+    low = np.clip((f_lo + production / eta_d) / eta_c, c_lo, c_hi)
+    high = np.clip((f_hi + production / eta_d) / eta_c, low, c_hi)
+    consumption = np.clip((flow + production / eta_d) / eta_c, low, high)
+    realized = eta_c * consumption - production / eta_d
+    clean = ((np.abs(realized - steer) <= STEER_TOL).all(axis=0)
+             & (np.abs(production.sum(axis=0) - plan.production) <= STEER_TOL)
+             & (np.abs(consumption.sum(axis=0) - plan.consumption) <= STEER_TOL))
+    failed = np.flatnonzero(~clean)
+    return production, consumption, int(failed[0]) if failed.size else len(plan)
+
+
+def _forward(course: dict[str, np.ndarray], plan: Plan, first: int, level: list[float],
+             eta_c: float, eta_d: float, dt: float) -> tuple[list[list[float]],
+                                                            list[list[float]]]:
+    """The forward pass from interval ``first`` on, from the members' ``level``."""
+    rows = zip(plan.production[first:].tolist(), plan.consumption[first:].tolist(),
+               *(course[name][:, first:].T.tolist() for name in (
                    "p_lo", "p_hi", "c_lo", "c_hi", "flow_min", "flow_max", "back_lo",
                    "back_hi", "wanted")), strict=True)
-    level = course["initial"].tolist()
-    production, consumption, levels = [], [], []
+    produces = bool(course["p_hi"][:, first:].any())
+    production, consumption = [], []
     for p_target, c_target, p_lo, p_hi, c_lo, c_hi, f_min, f_max, r_lo, r_hi, want in rows:
         # per member: the flows that keep its own rest of the horizon feasible, its steer
         f_lo, f_hi, flow = [], [], []
@@ -173,10 +201,32 @@ def _energy_split(plan: Plan, members: Sequence[HorizonFlex]) -> tuple[np.ndarra
                                                                          strict=True)]
         production.append(p)
         consumption.append(c)
-        levels.append(level)
-    reached = np.array(levels).T
+    return production, consumption
+
+
+def _energy_split(plan: Plan, members: Sequence[HorizonFlex]) -> tuple[np.ndarray, np.ndarray,
+                                                                       float]:
+    """The split of the module doc; returns production, consumption, error."""
+    dt = members[0].step_h
+    limit0 = members[0].energy[0]
+    eta_c, eta_d = limit0.charge_efficiency, limit0.discharge_efficiency
+    course = _envelope_course(plan, members, eta_c, eta_d)
+    production, consumption, first = _steered(course, plan, eta_c, eta_d, dt)
+    # the steered intervals add up to the class's plan up to float noise: make it exact
+    for values, total in ((production, plan.production), (consumption, plan.consumption)):
+        sums = values[:, :first].sum(axis=0)
+        values[:, :first] *= np.divide(total[:first], sums, out=np.ones_like(sums),
+                                       where=sums > 0)
+    if first < len(plan):
+        level = course["initial"] + dt * (eta_c * consumption[:, :first]
+                                          - production[:, :first] / eta_d).sum(axis=1)
+        rest_p, rest_c = _forward(course, plan, first, level.tolist(), eta_c, eta_d, dt)
+        production[:, first:] = np.array(rest_p).T
+        consumption[:, first:] = np.array(rest_c).T
+    reached = course["initial"][:, np.newaxis] + dt * np.cumsum(
+        eta_c * consumption - production / eta_d, axis=1)
     breach = np.maximum(np.maximum(course["lower"] - reached, reached - course["upper"]), 0.0)
-    return np.array(production).T, np.array(consumption).T, float(breach.max(axis=1).sum())
+    return production, consumption, float(breach.max(axis=1).sum())
 
 
 def split_class(plan: Plan, members: Sequence[HorizonFlex], what: str

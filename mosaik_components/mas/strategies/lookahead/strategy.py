@@ -128,7 +128,7 @@ class LookaheadStrategy:
             s.prices(s.price, view.time, step_s, length),
             s.prices(s.feed_in, view.time, step_s, length), s.peak_price, s.exchange_price,
             s.shed_penalty, s.curtail_penalty)
-        plans = solve_system(problem, where)
+        plans = solve_system(problem, where).plans
         parts = tuple((key, plan) for (key, _), plan in zip(flex.parts, plans, strict=True))
         total = plans[0]
         for plan in plans[1:]:

@@ -34,7 +34,7 @@ from ...model.errors import StrategyError
 from ...model.horizon import HorizonFlex, Plan
 from .params import TIE_BREAK
 
-__all__ = ["SystemProblem", "solve_system"]
+__all__ = ["SystemProblem", "Solution", "solve_system"]
 
 
 @dataclass(slots=True)
@@ -102,6 +102,14 @@ class SystemProblem:
     curtail_penalty: float = 0.0
 
 
+@dataclass(frozen=True, slots=True)
+class Solution:
+    """The optimal plan of every part (order of ``SystemProblem.parts``), its objective."""
+
+    plans: list[Plan]
+    objective: float
+
+
 def _part_columns(b: _Builder, part: HorizonFlex, problem: SystemProblem
                   ) -> tuple[np.ndarray, np.ndarray]:
     dt = part.step_h
@@ -135,7 +143,7 @@ def _part_columns(b: _Builder, part: HorizonFlex, problem: SystemProblem
     return p, c
 
 
-def solve_system(problem: SystemProblem, where: str) -> list[Plan]:
+def solve_system(problem: SystemProblem, where: str) -> Solution:
     """The optimal plan of every part (same order as ``problem.parts``)."""
     from scipy.optimize import linprog
 
@@ -167,4 +175,4 @@ def solve_system(problem: SystemProblem, where: str) -> list[Plan]:
     for (_, part), (p, c) in zip(parts, columns, strict=True):
         plans.append(Plan(np.clip(x[p], part.production.min, part.production.max),
                           np.clip(x[c], part.consumption.min, part.consumption.max)))
-    return plans
+    return Solution(plans, float(result.fun))
