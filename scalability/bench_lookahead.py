@@ -34,9 +34,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from scalability.lookahead_systems import battery, cell, load  # noqa: E402
-
 from mosaik_components.mas.model.flexibility import UnitState  # noqa: E402
+from mosaik_components.mas.model.horizon import HorizonFlex, Plan  # noqa: E402
 from mosaik_components.mas.strategies.base import View  # noqa: E402
 from mosaik_components.mas.strategies.lookahead import (  # noqa: E402
     LookaheadStrategy,
@@ -48,6 +47,7 @@ from mosaik_components.mas.strategies.lookahead.classes import (  # noqa: E402
     members_by_class,
     prepare,
 )
+from scalability.lookahead_systems import battery, cell, load  # noqa: E402
 
 PRICE = [100.0] * 7 + [250.0] * 3 + [100.0] * 7 + [400.0] * 4 + [100.0] * 3
 
@@ -87,7 +87,7 @@ def _early_breach(cells: list, plans: list, intervals: int) -> float:
     return total
 
 
-def optimal_split_breach(plan, members) -> float:
+def optimal_split_breach(plan: Plan, members: list[HorizonFlex]) -> float:
     """The least summed worst breach (MWh) any split of ``plan`` among ``members`` has."""
     from scipy.optimize import linprog
     from scipy.sparse import coo_array
