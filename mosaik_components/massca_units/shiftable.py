@@ -1,18 +1,20 @@
 """``ShiftableLoad``: a deferrable load whose deferred energy comes back later.
 
-Demand ``peak_mw * P_pu`` (``P_pu`` from a ``LoadProfile``) arrives every step and joins a
-first-in-first-out queue of energy still to be served. The load draws between 0 and its
-rated ``p_max_mw`` from that queue; every arrival must be served within ``max_delay_h``
-hours (a multiple of the step), and the queue (the *backlog*) may never exceed
-``max_backlog_mwh`` after a step. Uncontrolled it serves the queue as fast as it can
-(at once, while ``p_max_mw >= peak_mw``). Deferring is priced at ``shift_cost`` per MWh.
-Energy deferred now is served later: the rebound is part of the simulation.
+Demand ``peak_mw * P_pu`` (``P_pu`` from a ``LoadProfile``) arrives every step. Its
+``flexible_share`` (default 1: all of it) joins a first-in-first-out queue of energy still
+to be served; the rest must be served at once. The load draws up to its rated
+``p_max_mw``; every queued arrival must be served within ``max_delay_h`` hours (a multiple
+of the step), and the queue (the *backlog*) may never exceed ``max_backlog_mwh`` after a
+step. Uncontrolled it serves the queue as fast as it can (at once, while ``p_max_mw >=
+peak_mw``). Deferring is priced at ``shift_cost`` per MWh. Energy deferred now is served
+later: the rebound is part of the simulation.
 
 ``flex`` over the simulator's ``horizon`` (demand forecast from ``P_pu_forecast``): the
 energy limit ``served`` counts the energy served from interval 0 on; after interval
-``k`` it must be at least what is due by then (arrivals older than ``max_delay_h``, and
-whatever would leave more than ``max_backlog_mwh`` queued) and at most what has arrived.
-Because arrivals leave the queue in order and all wait the same ``max_delay_h``, these
+``k`` it must be at least what is due by then (the part served at once, queued arrivals
+older than ``max_delay_h``, and whatever would leave more than ``max_backlog_mwh``
+queued) and at most what has arrived; the consumption band's floor is the part served at
+once. Because queued arrivals leave in order and all wait the same ``max_delay_h``, these
 cumulative bounds are exact. With ``terminal="cyclic"`` (default, horizon > 1) the backlog
 at the horizon's end may not exceed today's. A deadline the rated power cannot meet (only
 when the demand beats its forecast) is relaxed to what the rated power can serve, and the
@@ -46,8 +48,8 @@ META = {
     "models": {
         "ShiftableLoad": {
             "public": True,
-            "params": ["peak_mw", "max_delay_h", "max_backlog_mwh", "p_max_mw", "shift_cost",
-                       "cos_phi", "terminal"],
+            "params": ["peak_mw", "flexible_share", "max_delay_h", "max_backlog_mwh",
+                       "p_max_mw", "shift_cost", "cos_phi", "terminal"],
             "attrs": ["P_pu", "P_pu_forecast", "P_demand[MW]", "backlog[MWh]",
                       "E_shifted[MWh]", "E_overdue[MWh]", "Q[MVar]", "Q_load[MVar]",
                       *SETPOINT_ATTRS, *POWER_ATTRS, *FLEX_ATTRS],
@@ -62,19 +64,21 @@ Chunk = list
 
 
 def served_bounds(queue: list[Chunk], now: int, arrivals: np.ndarray, delay: int,
-                  max_backlog: float, p_max_mwh: float, terminal_backlog: float | None
-                  ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                  max_backlog: float, p_max_mwh: float, terminal_backlog: float | None,
+                  must: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Bounds on the energy served after each interval of the horizon, and the ASAP path.
 
     ``queue`` holds what is queued at interval ``now`` (its arrival included);
-    ``arrivals[j]`` (MWh, ``j >= 1``) is the forecast arrival in interval ``j``
-    (``arrivals[0]`` is ignored: it is in the queue); ``p_max_mwh`` is the most one
-    interval can serve. Returns ``(lower, upper, fastest)``: the served energy after
-    interval ``k`` must lie in ``[lower[k], upper[k]]``, and ``fastest`` is what serving
-    as fast as possible reaches (the uncontrolled path). ``lower`` never exceeds what
-    the rated power can reach, so the bounds always admit a schedule.
+    ``arrivals[j]`` (MWh, ``j >= 1``) is the forecast queued arrival in interval ``j``
+    (``arrivals[0]`` is ignored: it is in the queue); ``must[j]`` (MWh) is what interval
+    ``j`` must serve at once (default none); ``p_max_mwh`` is the most one interval can
+    serve. Returns ``(lower, upper, fastest)``: the served energy after interval ``k``
+    must lie in ``[lower[k], upper[k]]``, and ``fastest`` is what serving as fast as
+    possible reaches (the uncontrolled path). ``lower`` never exceeds what the rated power
+    can reach, so the bounds always admit a schedule.
     """
     horizon = arrivals.size
+    must = np.zeros(horizon) if must is None else must
     later = np.concatenate([[0.0], np.cumsum(arrivals[1:])])
     upper = sum(e for _, e in queue) + later
     queued_due = np.array([sum(e for d, e in queue if d <= now + k) for k in range(horizon)])
@@ -84,28 +88,31 @@ def served_bounds(queue: list[Chunk], now: int, arrivals: np.ndarray, delay: int
     lower = np.maximum(queued_due + forecast_due, upper - max_backlog)
     if terminal_backlog is not None and horizon > 1:
         lower[-1] = max(lower[-1], upper[-1] - terminal_backlog)
-    # the most the rated power can have served after k: min over j <= k of upper[j] + ...
-    steps = np.arange(horizon)
-    fastest = np.minimum.accumulate(upper - p_max_mwh * steps) + p_max_mwh * steps
-    fastest = np.minimum(fastest, p_max_mwh * (steps + 1))
-    return np.minimum(lower, fastest), upper, fastest
+    # the most the rated power (less what is served at once) can have served from the
+    # queue after k: min over j <= k of upper[j] + the room of intervals j+1..k
+    room = np.cumsum(np.maximum(p_max_mwh - must, 0.0))
+    fastest = np.minimum(np.minimum.accumulate(upper - room) + room, room)
+    at_once = np.cumsum(must)
+    return (np.minimum(lower, fastest) + at_once, upper + at_once, fastest + at_once)
 
 
 def deferrable_flex(queue: list[Chunk], now: int, demand: np.ndarray, step_h: float,
                     delay: int, max_backlog: float, p_max: float, costs: Costs,
-                    terminal_backlog: float | None, what: str = "load") -> HorizonFlex:
+                    terminal_backlog: float | None, what: str = "load",
+                    flexible_share: float = 1.0) -> HorizonFlex:
     """A deferrable load's horizon flexibility, interval 0 narrowed (``tightened``).
 
-    Consumption ``[0, p_max]`` per interval, the energy limit ``served``
-    (:func:`served_bounds`), expected = served as fast as possible. ``demand`` (MW) is
-    the forecast per interval (interval 0's arrival already queued).
+    Consumption between the part served at once and ``p_max`` per interval, the energy
+    limit ``served`` (:func:`served_bounds`), expected = served as fast as possible.
+    ``demand`` (MW) is the forecast per interval (interval 0's arrival already queued).
     """
-    lower, upper, fastest = served_bounds(queue, now, demand * step_h, delay, max_backlog,
-                                          p_max * step_h, terminal_backlog)
+    must = (1.0 - flexible_share) * demand
+    lower, upper, fastest = served_bounds(
+        queue, now, flexible_share * demand * step_h, delay, max_backlog, p_max * step_h,
+        terminal_backlog, must * step_h)
     n = demand.size
     expected = np.diff(np.concatenate([[0.0], fastest])) / step_h
-    zeros = np.zeros(n)
-    flex = HorizonFlex(step_h, Band.zeros(n), Band(expected, zeros, np.full(n, p_max)),
+    flex = HorizonFlex(step_h, Band.zeros(n), Band(expected, must, np.full(n, p_max)),
                        (EnergyLimit("served", 0.0, lower, upper),), costs)
     return flex.tightened(what)
 
@@ -130,20 +137,25 @@ class ShiftableLoadSimulator(UnitSimulator):
     def __init__(self) -> None:
         super().__init__(META)
 
-    def make(self, eid: str, peak_mw: float = 1.0, max_delay_h: float = 2.0,
-             max_backlog_mwh: float | None = None, p_max_mw: float | None = None,
-             shift_cost: float = 0.0, cos_phi: float = 1.0, terminal: str = "cyclic",
-             **unknown: Any) -> Entity:
+    def make(self, eid: str, peak_mw: float = 1.0, flexible_share: float = 1.0,
+             max_delay_h: float = 2.0, max_backlog_mwh: float | None = None,
+             p_max_mw: float | None = None, shift_cost: float = 0.0, cos_phi: float = 1.0,
+             terminal: str = "cyclic", **unknown: Any) -> Entity:
         if unknown:
             raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
         p = {name: check_finite(f"{eid}.{name}", value) for name, value in
-             (("peak_mw", peak_mw), ("max_delay_h", max_delay_h), ("cos_phi", cos_phi),
-              ("p_max_mw", 2.0 * peak_mw if p_max_mw is None else p_max_mw),
-              ("max_backlog_mwh", peak_mw * max_delay_h if max_backlog_mwh is None
-               else max_backlog_mwh))}
+             (("peak_mw", peak_mw), ("flexible_share", flexible_share),
+              ("max_delay_h", max_delay_h), ("cos_phi", cos_phi),
+              ("p_max_mw", 2.0 * peak_mw if p_max_mw is None else p_max_mw))}
+        p["max_backlog_mwh"] = check_finite(
+            f"{eid}.max_backlog_mwh", p["flexible_share"] * p["peak_mw"] * p["max_delay_h"]
+            if max_backlog_mwh is None else max_backlog_mwh)
         for name in ("peak_mw", "max_delay_h", "max_backlog_mwh"):
             if p[name] < 0:
                 raise ValueError(f"{eid}.{name} must be >= 0, got {p[name]!r}")
+        if not 0 <= p["flexible_share"] <= 1:
+            raise ValueError(f"{eid}.flexible_share must be in [0, 1] (share of the demand "
+                             f"that may wait), got {flexible_share!r}")
         delay = p["max_delay_h"] / self.step_h
         if abs(delay - round(delay)) > 1e-9:
             raise ValueError(f"{eid}.max_delay_h ({max_delay_h}) must be a multiple of the "
@@ -168,13 +180,14 @@ class ShiftableLoadSimulator(UnitSimulator):
     def horizon_flex(self, entity: Entity, demand: np.ndarray) -> HorizonFlex:
         """The ``served`` energy limit over the horizon, interval 0 narrowed to keep it."""
         p, state, dt = entity.params, entity.state, self.step_h
-        before = sum(e for _, e in state["queue"]) - demand[0] * dt
+        share = p["flexible_share"]
+        before = sum(e for _, e in state["queue"]) - share * demand[0] * dt
         try:
             return deferrable_flex(
                 state["queue"], state["index"], demand, dt, state["delay"],
                 p["max_backlog_mwh"], p["p_max_mw"], state["costs"],
                 max(before, 0.0) if state["terminal"] == "cyclic" else None,
-                f"{self.sid}.{entity.eid}.flex")
+                f"{self.sid}.{entity.eid}.flex", share)
         except StateError as exc:  # served_bounds always admits a schedule: float noise
             raise ValueError(str(exc)) from None
 
@@ -186,9 +199,9 @@ class ShiftableLoadSimulator(UnitSimulator):
             demand = profile_demand(self, eid, time, inputs)
             state["index"] = time // self.step_size
             state["demand"] = float(demand[0])
-            if demand[0] > 0:
-                state["queue"] = [*state["queue"],
-                                  [state["index"] + state["delay"], demand[0] * self.step_h]]
+            queued = entity.params["flexible_share"] * demand[0] * self.step_h
+            if queued > 0:
+                state["queue"] = [*state["queue"], [state["index"] + state["delay"], queued]]
             flex = self.horizon_flex(entity, demand)
             entity.set_flex(flex)
             power = entity.power
@@ -199,7 +212,8 @@ class ShiftableLoadSimulator(UnitSimulator):
     def settle(self, entity: Entity) -> None:
         state, dt = entity.state, self.step_h
         served = -entity.power.p
-        state["queue_end"] = serve(state["queue"], served * dt)
+        at_once = (1.0 - entity.params["flexible_share"]) * state["demand"]
+        state["queue_end"] = serve(state["queue"], max(served - at_once, 0.0) * dt)
         late = sum(e for d, e in state["queue_end"] if d == state["index"])
         entity.settle_total("E_overdue[MWh]", late)
         entity.settle_total("E_shifted[MWh]", max(state["demand"] - served, 0.0) * dt)

@@ -39,16 +39,18 @@ ATTRS = {
 @settings(max_examples=25, deadline=None)
 @given(st.lists(st.floats(0, 1), min_size=8, max_size=40),
        st.lists(st.floats(0, 1), min_size=48, max_size=48), st.integers(0, 6),
-       st.sampled_from([1, 6]))
-def test_deferred_energy_is_served_within_its_window(profile, choices, delay, horizon):
+       st.sampled_from([1, 6]), st.sampled_from([1.0, 0.3]))
+def test_deferred_energy_is_served_within_its_window(profile, choices, delay, horizon, share):
     """Whatever the agents choose inside the band, every arrival is served within
-    max_delay, the backlog stays bounded, and after the demand stops everything is served:
-    the load's energy over the window equals its demand."""
+    max_delay (the inflexible part at once), the backlog stays bounded, and after the
+    demand stops everything is served: the load's energy over the window equals its
+    demand."""
     pu = list(profile) + [0.0] * (delay + 2)  # the demand stops: the backlog must drain
     sim = ShiftableLoadSimulator()
     sim.init("Shift", step_size=STEP, horizon=horizon)
-    (created,) = sim.create(1, "ShiftableLoad", peak_mw=2.0, max_delay_h=delay * DT,
-                            max_backlog_mwh=0.6, p_max_mw=2.5, terminal="free")
+    (created,) = sim.create(1, "ShiftableLoad", peak_mw=2.0, flexible_share=share,
+                            max_delay_h=delay * DT, max_backlog_mwh=0.6, p_max_mw=2.5,
+                            terminal="free")
     eid = created["eid"]
     padded = pu + [0.0] * horizon
 
@@ -63,9 +65,12 @@ def test_deferred_energy_is_served_within_its_window(profile, choices, delay, ho
     served = -np.array([o["P[MW]"] for o in out]) * DT
     arrived, done = np.cumsum(demand), np.cumsum(served)
     assert np.allclose(demand, 2.0 * np.array(pu) * DT)
+    assert (served >= (1 - share) * demand - 1e-9).all()  # the inflexible part at once
     # FIFO with one delay: the arrivals up to step j are served by the end of j + delay
+    at_once = np.cumsum((1 - share) * demand)
     for j in range(len(pu) - delay):
         assert done[j + delay] >= arrived[j] - 1e-9
+        assert done[j] >= at_once[j] + share * (arrived[j - delay] if j >= delay else 0) - 1e-9
     assert (arrived - done <= 0.6 + 1e-9).all()  # the bounded backlog
     assert (done <= arrived + 1e-9).all()  # never served before it arrives
     assert done[-1] == pytest.approx(arrived[-1], abs=1e-9)
@@ -133,6 +138,7 @@ def test_curtailable_load_counts_energy_not_served():
     (ShiftableLoadSimulator, {"max_delay_h": 0.3},
      r"ShiftableLoad_0.max_delay_h \(0.3\) must be a multiple of the step \(0.25 h\)"),
     (ShiftableLoadSimulator, {"max_backlog_mwh": -1}, "ShiftableLoad_0.max_backlog_mwh must be"),
+    (ShiftableLoadSimulator, {"flexible_share": 1.2}, "ShiftableLoad_0.flexible_share must be"),
     (BatterySimulator, {"soc_min": 0.4, "soc_init": 0.3},
      r"Battery_0.soc_init \(0.3\) contradicts the limits \[soc_min, soc_max\] = \[0.4, 1.0\]"),
     (BatterySimulator, {"charge_efficiency": -0.9},
