@@ -81,7 +81,10 @@ def served_bounds(queue: list[Chunk], now: int, arrivals: np.ndarray, delay: int
     must = np.zeros(horizon) if must is None else must
     later = np.concatenate([[0.0], np.cumsum(arrivals[1:])])
     upper = sum(e for _, e in queue) + later
-    queued_due = np.array([sum(e for d, e in queue if d <= now + k) for k in range(horizon)])
+    deadlines = np.array([d for d, _ in queue], dtype=float) - now
+    order = np.argsort(deadlines, kind="stable")
+    due_by = np.concatenate([[0.0], np.cumsum(np.array([e for _, e in queue])[order])])
+    queued_due = due_by[np.searchsorted(deadlines[order], np.arange(horizon), side="right")]
     forecast_due = np.zeros(horizon)
     if horizon > delay + 1:
         forecast_due[delay + 1:] = later[1:horizon - delay]

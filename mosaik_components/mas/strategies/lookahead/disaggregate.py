@@ -20,7 +20,10 @@ units run now.
   feasible, :func:`~...model.horizon.reachable_levels`) and the members move towards the
   class's target in proportion to their room within those flows (:func:`fill`). What
   does not fit goes to their remaining band headroom, again in proportion: sums and bands
-  still hold, and some member's plan leaves its energy limit.
+  still hold, and some member's plan leaves its energy limit. As long as every member can
+  take its steered flow and those add up to the class's production and consumption, the
+  intervals are computed all at once (:func:`_steered`); the pass over intervals starts
+  at the first one where that fails.
 
 The *disaggregation error* of a split is the sum over members of the worst breach of
 their energy limits (MWh) along their plans: 0 when every member can follow its plan. It
