@@ -29,7 +29,7 @@ from .forecasts import forecast_attr
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
 from .unitflex import check_cost, producer_flex, required_forecast
 
-__all__ = ["PVSimulator", "pv_power", "pv_power_series"]
+__all__ = ["PVSimulator", "pv_power", "pv_power_series", "sun_position"]
 
 WEATHER = ["GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]", "T_air[degC]", "wind_speed[m/s]"]
 META = {
@@ -47,7 +47,22 @@ META = {
         },
     },
 }
+FORECAST = {attr: forecast_attr(attr) for attr in WEATHER}
 SITE_PARAMS = ("latitude", "longitude", "altitude", "utc_offset_h", "start", "albedo")
+
+
+def sun_position(times: pd.DatetimeIndex, site: dict[str, Any]) -> np.ndarray:
+    """Apparent zenith, azimuth (degrees) and extraterrestrial DNI (W/m2): rows x times.
+
+    ``times`` are the site's local standard time (``utc_offset_h``).
+    """
+    import pvlib
+
+    local = times.tz_localize(f"Etc/GMT{-int(site['utc_offset_h']):+d}")
+    sun = pvlib.solarposition.get_solarposition(
+        local, site["latitude"], site["longitude"], site["altitude"])
+    return np.array([sun["apparent_zenith"].to_numpy(), sun["azimuth"].to_numpy(),
+                     pvlib.irradiance.get_extra_radiation(local).to_numpy()])
 
 
 def pv_power(when: pd.Timestamp, site: dict[str, Any], weather: dict[str, float],
@@ -62,20 +77,17 @@ def pv_power(when: pd.Timestamp, site: dict[str, Any], weather: dict[str, float]
 
 def pv_power_series(times: pd.DatetimeIndex, site: dict[str, Any],
                     weather: dict[str, np.ndarray], peak_mw: np.ndarray, tilt: np.ndarray,
-                    azimuth: np.ndarray, gamma_pdc: np.ndarray, inverter_eff: np.ndarray
-                    ) -> tuple[np.ndarray, np.ndarray]:
+                    azimuth: np.ndarray, gamma_pdc: np.ndarray, inverter_eff: np.ndarray,
+                    sun: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
     """AC power (MW) and POA irradiance (W/m2): arrays (times x module planes).
 
-    ``weather`` holds one value per time for every attribute of :data:`WEATHER`.
+    ``weather`` holds one value per time for every attribute of :data:`WEATHER`; ``sun``
+    is :func:`sun_position` of ``times`` when the caller has it already.
     """
     import pvlib
 
-    local = times.tz_localize(f"Etc/GMT{-int(site['utc_offset_h']):+d}")
-    sun = pvlib.solarposition.get_solarposition(
-        local, site["latitude"], site["longitude"], site["altitude"])
-    zenith = sun["apparent_zenith"].to_numpy()[:, np.newaxis]
-    sun_azimuth = sun["azimuth"].to_numpy()[:, np.newaxis]
-    dni_extra = pvlib.irradiance.get_extra_radiation(local).to_numpy()[:, np.newaxis]
+    zenith, sun_azimuth, dni_extra = (column[:, np.newaxis] for column in (
+        sun if sun is not None else sun_position(times, site)))
     column = {k: np.asarray(v, dtype=float)[:, np.newaxis] for k, v in weather.items()}
     poa = pvlib.irradiance.get_total_irradiance(
         tilt[np.newaxis, :], azimuth[np.newaxis, :], zenith, sun_azimuth,
@@ -100,6 +112,8 @@ class PVSimulator(UnitSimulator):
     def __init__(self) -> None:
         super().__init__(META)
         self.site: dict[str, Any] = {}
+        #: the sun's position by simulation time (s): the horizon rolls, the sun repeats
+        self.sun: dict[int, np.ndarray] = {}
 
     def configure(self, latitude: float = 52.52, longitude: float = 13.40,
                   altitude: float = 34.0, utc_offset_h: float = 1.0,
@@ -157,17 +171,18 @@ class PVSimulator(UnitSimulator):
     def _forecast(self, time: int, inputs: dict[str, dict[str, Any]],
                   now: dict[str, float]) -> dict[str, np.ndarray]:
         """Weather over the horizon (interval 0 = ``now``); one site for all entities."""
-        forecast: dict[str, np.ndarray] | None = None
-        for eid in self.entities:
-            values = {attr: required_forecast(f"{self.sid}.{eid}", inputs.get(eid, {}),
-                                              forecast_attr(attr), self.horizon, time, now[attr])
-                      for attr in WEATHER}
-            if forecast is not None and any(not np.array_equal(values[a], forecast[a])
-                                            for a in WEATHER):
-                raise ValueError(f"{self.sid}: all PV entities of one simulator share one "
-                                 f"site; {eid} got a different forecast at time {time}")
-            forecast = values
-        return forecast or {}
+        first = next(iter(self.entities))
+        forecast = {attr: required_forecast(f"{self.sid}.{first}", inputs.get(first, {}),
+                                            FORECAST[attr], self.horizon, time, now[attr])
+                    for attr in WEATHER}
+        if self.horizon > 1:
+            sent = inputs.get(first, {})
+            for eid in self.entities:
+                given = inputs.get(eid, {})
+                if any(given.get(FORECAST[a]) != sent.get(FORECAST[a]) for a in WEATHER):
+                    raise ValueError(f"{self.sid}: all PV entities of one simulator share one "
+                                     f"site; {eid} got a different forecast at time {time}")
+        return forecast
 
     def advance(self, time: int, inputs: dict[str, dict[str, Any]]) -> None:
         if not self.entities:
@@ -179,13 +194,25 @@ class PVSimulator(UnitSimulator):
         when = self.site["start"] + pd.Timedelta(seconds=time)
         times = pd.date_range(when, periods=self.horizon, freq=pd.Timedelta(
             seconds=self.step_size))
-        ac, poa = pv_power_series(times, self.site, weather, **columns)
+        ac, poa = pv_power_series(times, self.site, weather, **columns,
+                                  sun=self._sun(time, times))
         for i, entity in enumerate(entities):
             available = float(ac[0, i])
             power = entity.power
             power.uncontrolled, power.p_min, power.p_max = available, 0.0, available
             entity.state["poa"] = float(poa[0, i])
             entity.set_flex(producer_flex(self.step_h, ac[:, i], entity.params["curtail_cost"]))
+
+    def _sun(self, time: int, times: pd.DatetimeIndex) -> np.ndarray:
+        """The sun over the horizon, computed once per simulation time."""
+        seconds = [time + k * self.step_size for k in range(self.horizon)]
+        missing = [k for k, t in enumerate(seconds) if t not in self.sun]
+        if missing:
+            fresh = sun_position(times[missing], self.site)
+            self.sun.update(zip((seconds[k] for k in missing), fresh.T, strict=True))
+        for old in [t for t in self.sun if t < time]:
+            del self.sun[old]
+        return np.array([self.sun[t] for t in seconds]).T
 
     def settle(self, entity: Entity) -> None:
         entity.settle_total("E_curtailed[MWh]",

@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from mosaik_components.mas.model.horizon import HorizonFlex
 from mosaik_components.massca_units.battery import BatterySimulator
 from mosaik_components.massca_units.curtailable import CurtailableLoadSimulator
-from mosaik_components.massca_units.shiftable import ShiftableLoadSimulator
+from mosaik_components.massca_units.shiftable import ShiftableLoadSimulator, deferrable_flex
 
 STEP = 900
 DT = STEP / 3600
@@ -61,6 +61,15 @@ def test_deferred_energy_is_served_within_its_window(profile, choices, delay, ho
         return band["P_min[MW]"] + choices[k % 48] * (band["P_max[MW]"] - band["P_min[MW]"])
 
     out = drive(sim, eid, len(pu), inputs_at, setpoint_at)
+    # the simulator (all loads at once) publishes what the one-load builder makes
+    entity = sim.entities[eid]
+    alone = deferrable_flex(
+        entity.state["queue"], entity.state["index"], 2.0 * np.array(padded[len(pu) - 1:][
+            :horizon]), DT, delay, 0.6, 2.5, entity.state["costs"], None, "x", share)
+    assert np.allclose(entity.flex.consumption.min, alone.consumption.min)
+    assert np.allclose(entity.flex.consumption.max, alone.consumption.max)
+    assert np.allclose(entity.flex.energy[0].lower, alone.energy[0].lower)
+    assert np.allclose(entity.flex.energy[0].upper, alone.energy[0].upper)
     demand = np.array([o["P_demand[MW]"] for o in out]) * DT
     served = -np.array([o["P[MW]"] for o in out]) * DT
     arrived, done = np.cumsum(demand), np.cumsum(served)

@@ -42,7 +42,7 @@ import numpy as np
 from .errors import StateError
 
 __all__ = ["Band", "EnergyLimit", "Costs", "HorizonFlex", "Plan", "as_array",
-           "reachable_levels", "forward_levels", "flow_range"]
+           "reachable_levels", "forward_levels", "flow_range", "first_box", "impossible"]
 
 #: MWh tolerance when checking that a plan keeps an energy limit.
 ENERGY_TOL = 1e-6
@@ -504,27 +504,54 @@ def flow_range(limit: EnergyLimit, production: Band, consumption: Band
             eta_c * consumption.max - production.min / eta_d)
 
 
+def first_box(initial: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+              production: tuple[np.ndarray, np.ndarray], consumption: tuple[np.ndarray,
+                                                                            np.ndarray],
+              eta_c: float, eta_d: float, step_h: float
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Interval 0's box for many units at once (rows), from their bounds over the horizon.
+
+    ``lower``/``upper`` (rows x H) bound the level, ``production``/``consumption`` are
+    ``(min, max)`` arrays (rows x H). Returns ``(p_min, p_max, c_min, c_max)`` of interval
+    0 (rows) and the first interval at which each row is infeasible (-1 where feasible):
+    the largest box of production and consumption whose every corner keeps the flow of
+    interval 0 within what the rest of the horizon can still follow.
+    """
+    p_lo, p_hi = production
+    c_lo, c_hi = consumption
+    flow_min, flow_max = eta_c * c_lo - p_hi / eta_d, eta_c * c_hi - p_lo / eta_d
+    low, high = reachable_levels(lower, upper, flow_min, flow_max, step_h)
+    lo_f = np.maximum(flow_min[:, 0], (low[:, 0] - initial) / step_h)
+    hi_f = np.minimum(flow_max[:, 0], (high[:, 0] - initial) / step_h)
+    empty = low > high + ENERGY_TOL
+    bad = np.where(empty.any(axis=1), empty.argmax(axis=1),
+                   np.where(lo_f > hi_f + ENERGY_TOL / step_h, 0, -1))
+    p_lo0, p_hi0, c_lo0, c_hi0 = p_lo[:, 0], p_hi[:, 0], c_lo[:, 0], c_hi[:, 0]
+    p_max = np.minimum(p_hi0, np.maximum(p_lo0, eta_d * (eta_c * c_lo0 - lo_f)))
+    c_max = np.minimum(c_hi0, np.maximum(c_lo0, (hi_f + p_lo0 / eta_d) / eta_c))
+    c_min = np.minimum(c_max, np.maximum(c_lo0, (lo_f + p_max / eta_d) / eta_c))
+    p_min = np.minimum(p_max, np.maximum(p_lo0, eta_d * (eta_c * c_max - hi_f)))
+    return p_min, p_max, c_min, c_max, bad
+
+
 def _tighten_first(limit: EnergyLimit, production: Band, consumption: Band, step_h: float,
                    what: str) -> tuple[Band, Band]:
-    flow_min, flow_max = flow_range(limit, production, consumption)
-    low, high = reachable_levels(limit.lower, limit.upper, flow_min, flow_max, step_h)
-    empty = np.flatnonzero(low > high + ENERGY_TOL)
-    lo_f = max(float(flow_min[0]), (float(low[0]) - limit.initial) / step_h)
-    hi_f = min(float(flow_max[0]), (float(high[0]) - limit.initial) / step_h)
-    if empty.size or lo_f > hi_f + ENERGY_TOL / step_h:
-        k = int(empty[0]) if empty.size else 0
-        raise StateError(f"{what}: no schedule keeps the level within [lower, upper] from its "
-                         f"initial level {limit.initial} MWh (first impossible at interval {k}:"
-                         f" needs [{low[k]:.6g}, {high[k]:.6g}] MWh)")
-    eta_c, eta_d = limit.charge_efficiency, limit.discharge_efficiency
-    p_lo, p_hi = float(production.min[0]), float(production.max[0])
-    c_lo, c_hi = float(consumption.min[0]), float(consumption.max[0])
-    # the largest box (p, c) whose every corner keeps lo_f <= eta_c c - p / eta_d <= hi_f
-    p_max = min(p_hi, max(p_lo, eta_d * (eta_c * c_lo - lo_f)))
-    c_max = min(c_hi, max(c_lo, (hi_f + p_lo / eta_d) / eta_c))
-    c_min = min(c_max, max(c_lo, (lo_f + p_max / eta_d) / eta_c))
-    p_min = min(p_max, max(p_lo, eta_d * (eta_c * c_max - hi_f)))
-    return (_with_first(production, p_min, p_max), _with_first(consumption, c_min, c_max))
+    row = np.newaxis
+    p_min, p_max, c_min, c_max, bad = first_box(
+        np.array([limit.initial]), limit.lower[row], limit.upper[row],
+        (production.min[row], production.max[row]), (consumption.min[row],
+                                                     consumption.max[row]),
+        limit.charge_efficiency, limit.discharge_efficiency, step_h)
+    if bad[0] >= 0:
+        raise StateError(impossible(what, limit.initial, int(bad[0])))
+    return (_with_first(production, float(p_min[0]), float(p_max[0])),
+            _with_first(consumption, float(c_min[0]), float(c_max[0])))
+
+
+def impossible(what: str, initial: float, interval: int) -> str:
+    """The error message of an energy limit no schedule can keep."""
+    return (f"{what}: no schedule keeps the level within [lower, upper] from its initial "
+            f"level {initial} MWh (first impossible at interval {interval})")
 
 
 def _with_first(band: Band, low: float, high: float) -> Band:
