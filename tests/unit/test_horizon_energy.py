@@ -28,6 +28,7 @@ def test_parts_round_trip_and_must_add_up():
     plan = Plan(pv.production.max, np.zeros(6), (("pv", Plan(pv.production.max, np.zeros(6))),
                                                  ("bat", Plan(np.zeros(6), np.zeros(6)))))
     assert Plan.from_dict(plan.to_dict()) == plan
+    assert Plan.from_lists(plan.to_lists()) == plan  # the codec's form keeps the parts
     assert whole.violation(plan) == 0.0
     bad = whole.to_dict()
     bad["production"][2] = [x + 1 for x in bad["production"][2]]

@@ -602,17 +602,30 @@ class Plan:
     def __add__(self, other: Plan) -> Plan:
         return Plan(self.production + other.production, self.consumption + other.consumption)
 
-    def to_lists(self) -> list[list[float]]:
-        """``[production, consumption]`` as plain lists (without parts)."""
-        return [self.production.tolist(), self.consumption.tolist()]
+    def to_lists(self) -> list[Any]:
+        """``[production, consumption]`` as plain lists, plus the parts if any.
+
+        With parts a third element ``[[name, [production, consumption]], ...]``.
+        """
+        lists: list[Any] = [self.production.tolist(), self.consumption.tolist()]
+        if self.parts:
+            lists.append([[key, part.to_lists()] for key, part in self.parts])
+        return lists
 
     @classmethod
     def from_lists(cls, data: object, what: str = "plan") -> Plan:
         """Inverse of :meth:`to_lists`, validated."""
-        if not isinstance(data, Sequence) or isinstance(data, str) or len(data) != 2:
-            raise StateError(f"{what} must be [production, consumption], got {data!r}")
+        if not isinstance(data, Sequence) or isinstance(data, str) or len(data) not in (2, 3):
+            raise StateError(f"{what} must be [production, consumption(, parts)], got {data!r}")
         production = as_array(data[0], f"{what}.production")
-        return cls(production, as_array(data[1], f"{what}.consumption", production.size))
+        consumption = as_array(data[1], f"{what}.consumption", production.size)
+        parts = _parts(data[2], what, lambda d, w: cls.from_lists(d, w)) if len(data) == 3 else ()
+        if any(part.parts for _, part in parts):
+            raise StateError(f"{what}: a part has parts of its own")
+        try:
+            return cls(production, consumption, parts)
+        except StateError as exc:
+            raise StateError(f"{what}: {str(exc).removeprefix('plan: ')}") from None
 
     def to_dict(self) -> dict[str, Any]:
         """Plain form with parts: ``{"production", "consumption"[, "parts"]}``."""
