@@ -5,7 +5,6 @@ import time
 import pytest
 
 from mosaik_components.mas import AgentFailedError, CycleTimeoutError, StateError
-from tests.conftest import sim_instance
 from tests.integration.helpers import build_two_cells
 
 
@@ -61,8 +60,7 @@ def test_silent_controller_is_named(world):
 
 def test_non_finite_input_names_entity_attribute_and_source(world):
     system = build_two_cells(world, weak=False)
-    sim = sim_instance(system.units)
-    sim.units[system.sims["pv0"].eid]["profile"] = [float("nan")]
+    system.units.set_profile(system.sims["pv0"].eid, [float("nan")])
     with pytest.raises(StateError, match=r"entity 'Agent_\d+': input 'current' from "
                                          r"'Units-0.U0' must be a finite number, got nan"):
         world.run(until=900)

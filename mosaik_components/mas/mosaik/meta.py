@@ -7,12 +7,18 @@ from typing import Any
 from ..model.hierarchy import Role
 from .unit_io import UNIT_INPUTS, UNIT_OUTPUTS
 
-__all__ = ["META", "CORE_EID", "CORE_INPUTS", "MODEL_ROLES", "MODEL_PREFIX"]
+__all__ = ["META", "CORE_EID", "CORE_INPUTS", "STRUCTURED_INPUTS", "CONTROLLER_INPUTS",
+           "MODEL_ROLES", "MODEL_PREFIX"]
 
 #: The core's entity id (MASSCA's name for it).
 CORE_EID = "MosaikAgent"
 
 CORE_INPUTS = ("P_offset[MW]", "P_ext[MW]")
+#: Inputs that carry a structure (one source each), not a number: a unit's horizon
+#: flexibility (``HorizonFlex.to_dict()``) and a controller's grid view
+#: (``GridView.to_dict()``).
+STRUCTURED_INPUTS = ("flex", "grid")
+CONTROLLER_INPUTS = ("grid",)
 AGGREGATE_OUTPUTS = (
     "P[MW]", "production[MW]", "production_min[MW]", "production_max[MW]",
     "consumption[MW]", "consumption_min[MW]", "consumption_max[MW]",
@@ -37,12 +43,14 @@ MODEL_PREFIX = {"MosaikAgents": "Agent", "Controller": "Controller", "Unit": "Un
 META: dict[str, Any] = {
     "api_version": "3.0",
     "type": "event-based",
+    "extra_methods": ["get_info"],
     "models": {
         "MosaikAgents": {
             "public": True,
             "any_inputs": True,
             "params": [*UNIT_PARAMS, "initial_state"],
-            "attrs": _unique(UNIT_INPUTS, UNIT_OUTPUTS, CORE_INPUTS, CORE_OUTPUTS),
+            "attrs": _unique(UNIT_INPUTS, UNIT_OUTPUTS, CORE_INPUTS, CORE_OUTPUTS,
+                             CONTROLLER_INPUTS, CONTROLLER_OUTPUTS),
         },
         "Core": {
             "public": True,
@@ -52,7 +60,7 @@ META: dict[str, Any] = {
         "Controller": {
             "public": True,
             "params": ["controller", "initial_state"],
-            "attrs": list(CONTROLLER_OUTPUTS),
+            "attrs": _unique(CONTROLLER_INPUTS, CONTROLLER_OUTPUTS),
         },
         "Unit": {
             "public": True,
