@@ -244,9 +244,7 @@ class MasRuntime:
             f"container {k}" for k in self.workers.links}
         future = core.open_cycle(self.cycle, pending)
         states = cycle.states
-        for remote in self.workers.units.values():  # workers first: they run in parallel
-            remote.begin(self.cycle, states[remote.eid])
-        self.workers.start_cycle(self.cycle, info)
+        self.workers.start_cycle(self.cycle, info, states)  # first: they run in parallel
         for relay in self.relays:
             relay.begin(self.cycle)
         for unit in self.units[:self.own_units]:

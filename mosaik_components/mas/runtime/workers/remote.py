@@ -2,9 +2,10 @@
 
 A :class:`WorkerLink` is one worker container (:mod:`.worker`), spawned on this
 machine or started elsewhere. The runtime keeps proxies for the agents that live
-there (:class:`RemoteUnit`, :class:`RemoteController`): they collect the unit states
-sent in each cycle's :class:`~.messages.CycleStart` and hold the results the
-worker's relay sends back, so the mosaik side reads them like local agents.
+there (:class:`RemoteUnit`, :class:`RemoteController`): they hold the results the
+worker's relay sends back, so the runtime reports them like those of local agents.
+Each cycle's unit states go to a worker in one
+:class:`~...protocol.messages.CycleStart`.
 """
 
 from __future__ import annotations
@@ -55,7 +56,6 @@ class WorkerLink:
     index: int
     address: tuple[str, int]
     process: subprocess.Popen[bytes] | None = None
-    states: dict[str, Any] = field(default_factory=dict)
     aids: dict[str, str] = field(default_factory=dict)
     #: the worker's units and controllers in its setup order (packed messages use it)
     units: list[str] = field(default_factory=list)
@@ -94,18 +94,12 @@ class WorkerLink:
 
 @dataclass
 class RemoteUnit:
-    """Proxy of a unit agent in a worker."""
+    """Proxy of a unit agent in a worker: the result its worker sent back."""
 
     eid: str
     link: WorkerLink
     result: Any = None
-    state: Any = None
     done: int = -1
-
-    def begin(self, cycle: int, state: Any) -> None:
-        """Queue the unit's state for the worker's next :class:`CycleStart`."""
-        self.state = state
-        self.link.states[self.eid] = state
 
 
 @dataclass
@@ -251,14 +245,12 @@ class Workers:
                 post(self.agent, Wire(controller, children, entries,
                                       negotiation_spec(negotiation)), link.host, self.stats)
 
-    def start_cycle(self, cycle: int, info: CycleInfo) -> None:
-        """Send every worker its units' states (queued by the proxies' ``begin``)."""
+    def start_cycle(self, cycle: int, info: CycleInfo, states: Mapping[str, Any]) -> None:
+        """Send every worker its units' states, packed in its setup order."""
         for link in self.links.values():
-            states = link.states
             packed = [pack_state(states[eid]) for eid in link.units]
             post(self.agent, CycleStart(cycle, info.time, info.iteration, packed), link.host,
                  self.stats)
-            link.states = {}
 
     def apply(self, message: UnitsDone) -> None:
         """A worker's results: onto the proxies; its counts into ours."""
