@@ -76,7 +76,8 @@ class MasParams(BaseModel):
     timeout: Positive = 30.0
     tolerance: Positive = 1e-6
     max_iterations: Annotated[Integer, Field(ge=1)] = 10
-    verbose: Annotated[Integer, Field(ge=0)] = 0
+    #: MASSCA's: < 0 silent (its sweep's default -1), 0 warnings, 1 info, 2 debug
+    verbose: Annotated[Integer, Field(ge=-1)] = 0
     performance: bool = True
     state_dict: dict[str, Any] | None = None
     initial_state: dict[str, Any] | None = None
@@ -98,7 +99,8 @@ class MasParams(BaseModel):
     execute_method: Any = None
     initialize: Any = None
     finalize: Any = None
-    convergence_steps: Any = None
+    #: MASSCA's round counter (only with execute_method; default 2 there)
+    convergence_steps: Annotated[Integer, Field(ge=1)] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -236,12 +238,13 @@ def _transport_params(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _massca_spellings(raw: dict[str, Any]) -> None:
+    """MASSCA's other parameter names; ``convergence_steps`` counts only with its hooks."""
     for alias, name in ALIASES.items():
         if alias in raw:
             if name in raw:
                 raise ConfigError(f"give either {alias!r} or {name!r}, not both")
             raw[name] = raw.pop(alias)
-    if raw.get("convergence_steps") is not None:
+    if raw.get("convergence_steps") is not None and raw.get("execute_method") is None:
         logger.warning("convergence_steps (MASSCA's round counter) is replaced by a tolerance "
                        "on setpoint changes: set 'tolerance' (MW) and 'max_iterations'")
 

@@ -8,7 +8,7 @@ from ..model.hierarchy import Role
 from .unit_io import UNIT_INPUTS, UNIT_OUTPUTS
 
 __all__ = ["META", "CORE_EID", "CORE_INPUTS", "STRUCTURED_INPUTS", "CONTROLLER_INPUTS",
-           "MODEL_ROLES", "MODEL_PREFIX"]
+           "MODEL_ROLES", "MODEL_PREFIX", "aid_of"]
 
 #: The core's entity id (MASSCA's name for it).
 CORE_EID = "MosaikAgent"
@@ -69,3 +69,15 @@ META: dict[str, Any] = {
         },
     },
 }
+
+
+def aid_of(eid: str) -> str:
+    """MASSCA's mango id for an entity: ``agent0`` for the core, ``agentN`` for ``Agent_N``.
+
+    MASSCA created the core first and then one agent per entity in one container, so its
+    method files key states and instructions by ``agentN`` with ``N`` the entity's number.
+    """
+    if eid == CORE_EID:
+        return "agent0"
+    number = eid.rpartition("_")[2]
+    return f"agent{number}" if number.isdigit() else eid
