@@ -70,8 +70,10 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         self.bridge = (MasscaBridge(self.config, self.entities) if self.config.massca_mode
                        else TypedBridge(self.config))
         self.convergence = self.bridge.convergence()
-        attrs = self.meta["models"]["MosaikAgents"]["attrs"]
-        attrs.extend(a for a in self.config.extra_attrs if a not in attrs)
+        model = self.meta["models"]["MosaikAgents"]
+        extra = [a for a in self.config.extra_attrs if a not in model["attrs"]]
+        model["attrs"].extend(extra)  # MASSCA's META: the hooks' own output attributes
+        model["non-persistent"].extend(extra)
         verbose = self.config.params.verbose
         logging.getLogger("mosaik_components.mas").setLevel(
             logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING)
