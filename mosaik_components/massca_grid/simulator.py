@@ -10,6 +10,7 @@ flow a fresh one. lightsim2grid is used when installed (pandapower's ``"auto"``)
 
 from __future__ import annotations
 
+import copy
 import time as time_module
 from pathlib import Path
 from typing import Any
@@ -28,6 +29,8 @@ class GridSimulator(PandapowerSimulator):
 
     def __init__(self) -> None:
         super().__init__()
+        self.meta = copy.deepcopy(self.meta)
+        self.meta["extra_methods"] = [*self.meta.get("extra_methods", []), "power_flow_seconds"]
         self._fresh = True
         self.power_flow_s = 0.0
         self._results: dict[str, tuple[dict[Any, int], dict[str, Any]]] = {}
@@ -44,6 +47,10 @@ class GridSimulator(PandapowerSimulator):
         except (Warning, ValueError, KeyError, AttributeError, TypeError) as exc:
             raise ValueError(f"Grid json={path!r}: not a pandapower network file "
                              f"({type(exc).__name__}: {exc})") from None
+
+    def power_flow_seconds(self) -> float:
+        """Wall seconds spent in power flows so far (a mosaik extra method)."""
+        return self.power_flow_s
 
     def disable_elements(self, elements: list[str]) -> None:
         """As mosaik-pandapower-2; the next power flow rebuilds its model."""
