@@ -12,7 +12,6 @@ import numpy as np
 import pytest
 
 from mosaik_components.massca.data import data_dir
-from tests.conftest import sim_instance
 
 DATA = data_dir()
 START = "2019-06-21 12:00"
@@ -34,7 +33,28 @@ WEATHER = ["GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]", "T_air[degC]", "wind_speed[m/s
 
 
 def run_world(planned: bool):
-    world = mosaik.World(CONFIG)
+    """Run the afternoon; returns ``series(unit, attr)`` -> values per step."""
+    with mosaik.World(CONFIG) as world:
+        units, collector = build(world, planned)
+        world.run(until=UNTIL)
+        recorded = {(name, attr): collector.last(unit.full_id, attr)
+                    for name, unit in units.items() for attr in RECORDED[name]}
+
+    def series(name, attr):
+        values = recorded[(name, attr)]
+        return np.array([values[t] for t in sorted(values)])
+
+    return series
+
+
+POWER = ("P[MW]", "P_min[MW]", "P_max[MW]", "limited[MW]")
+RECORDED = {"pv": POWER, "battery": (*POWER, "SOC[MWh]", "cycles"),
+            "shiftable": (*POWER, "P_demand[MW]", "backlog[MWh]", "E_shifted[MWh]",
+                          "E_overdue[MWh]"),
+            "curtailable": (*POWER, "P_shed[MW]")}
+
+
+def build(world, planned):
     sources = {"until": UNTIL, "horizon": HORIZON, "start": START}
     weather = world.start("Weather", step_size=900).Weather(
         path=str(DATA / "weather_15min.csv"), **sources)
@@ -62,23 +82,12 @@ def run_world(planned: bool):
         world.connect(profile, units[name], "P_pu", "P_pu_forecast")
     collector = world.start("Collector")
     sink = collector.Collector()
-    for unit in units.values():
-        world.connect(unit, sink, "P[MW]", "P_min[MW]", "P_max[MW]", "limited[MW]")
+    for name, unit in units.items():
+        world.connect(unit, sink, *RECORDED[name])
         if planned:
             world.connect(unit, hub, "flex")
             world.connect(planner.Port(unit=unit.full_id), unit, "P_set[MW]", weak=True)
-    world.connect(units["battery"], sink, "SOC[MWh]", "cycles")
-    world.connect(units["shiftable"], sink, "P_demand[MW]", "backlog[MWh]", "E_shifted[MWh]",
-                  "E_overdue[MWh]")
-    world.connect(units["curtailable"], sink, "P_shed[MW]")
-    world.run(until=UNTIL)
-    data = sim_instance(collector)
-
-    def series(name, attr):
-        values = data.last(units[name].full_id, attr)
-        return np.array([values[t] for t in sorted(values)])
-
-    return series
+    return units, collector
 
 
 @pytest.fixture(scope="module")
@@ -135,20 +144,17 @@ def test_setpoints_within_bands_and_cheaper_than_uncontrolled(runs):
 
 
 def test_missing_forecast_and_data_too_short_are_named():
-    world = mosaik.World(CONFIG)
-    with pytest.raises(ValueError, match=r"a forecast horizon of 96 intervals of 900 s over a "
-                                         r"run of 86400 s needs data up to 2020-01-01"):
+    with mosaik.World(CONFIG) as world, pytest.raises(
+            ValueError, match=r"a forecast horizon of 96 intervals of 900 s over a run of "
+                              r"86400 s needs data up to 2020-01-01"):
         world.start("Weather", step_size=900).Weather(
             path=str(DATA / "weather_15min.csv"), start="2019-12-31 00:00", horizon=96,
             until=86400)
-    world.shutdown()
-    world = mosaik.World(CONFIG)
-    profile = world.start("Profiles", step_size=900).LoadProfile(
-        path=str(DATA / "load_profiles_15min.csv"), start=START, column="h0")
-    load = world.start("Shiftable", step_size=900, horizon=8).ShiftableLoad(peak_mw=1.0)
-    world.connect(profile, load, "P_pu")
-    with pytest.raises(ValueError, match=r"Shiftable-0.ShiftableLoad_0: horizon=8 needs the "
-                                         r"forecast input P_pu_forecast at time 0"):
-        world.run(until=900)
-    if not world.loop.is_closed():
-        world.shutdown()
+    with mosaik.World(CONFIG) as world:
+        profile = world.start("Profiles", step_size=900).LoadProfile(
+            path=str(DATA / "load_profiles_15min.csv"), start=START, column="h0")
+        load = world.start("Shiftable", step_size=900, horizon=8).ShiftableLoad(peak_mw=1.0)
+        world.connect(profile, load, "P_pu")
+        with pytest.raises(ValueError, match=r"Shiftable-0.ShiftableLoad_0: horizon=8 needs "
+                                             r"the forecast input P_pu_forecast at time 0"):
+            world.run(until=900)
