@@ -4,7 +4,9 @@
     units --flex--> Planner (lookahead: aggregate, decide, split) --P_set[MW]--> units (weak)
 
 The planner is a test double for the MAS's agents (``tests/simulators/planner.py``); it
-runs the real, pure strategy. Afternoon of June 21 with an evening price peak (17-21 h).
+runs the real, pure strategy. The same world with the real MAS (core -> cell -> four
+unit agents, ``strategy="lookahead"`` by name with ``strategy_options``) must plan the
+same. Afternoon of June 21 with an evening price peak (17-21 h).
 """
 
 import mosaik
@@ -27,12 +29,13 @@ CONFIG = {
     "Curtailable": {
         "python": "mosaik_components.massca_units.curtailable:CurtailableLoadSimulator"},
     "Planner": {"python": "tests.simulators.planner:Planner"},
+    "MAS": {"python": "mosaik_components.mas:MosaikAgents"},
     "Collector": {"python": "tests.simulators.collector:Collector"},
 }
 WEATHER = ["GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]", "T_air[degC]", "wind_speed[m/s]"]
 
 
-def run_world(planned: bool):
+def run_world(planned: bool | str):
     """Run the afternoon; returns ``series(unit, attr)`` -> values per step."""
     with mosaik.World(CONFIG) as world:
         units, collector = build(world, planned)
@@ -54,6 +57,10 @@ RECORDED = {"pv": POWER, "battery": (*POWER, "SOC[MWh]", "cycles"),
             "curtailable": (*POWER, "P_shed[MW]")}
 
 
+KINDS = {"pv": "producer", "battery": "prosumer", "shiftable": "consumer",
+         "curtailable": "consumer"}
+
+
 def build(world, planned):
     sources = {"until": UNTIL, "horizon": HORIZON, "start": START}
     weather = world.start("Weather", step_size=900).Weather(
@@ -73,7 +80,12 @@ def build(world, planned):
             "curtailable": world.start("Curtailable", **step).CurtailableLoad(
                 peak_mw=1.0, shed_max=0.5, shed_cost=1000.0),
         }
-        if planned:
+        if planned == "mas":
+            mas = world.start("MAS", strategy="lookahead", strategy_options={
+                "objective": "cost", "price": PRICE, "start": START})
+            mas.Core()
+            cell = mas.Controller(controller=None)
+        elif planned:
             planner = world.start("Planner", objective="cost", price=PRICE, start=START)
             hub = planner.Planner()
     world.connect(weather, units["pv"], *WEATHER, *(w.replace("[", "_forecast[")
@@ -84,7 +96,11 @@ def build(world, planned):
     sink = collector.Collector()
     for name, unit in units.items():
         world.connect(unit, sink, *RECORDED[name])
-        if planned:
+        if planned == "mas":
+            agent = mas.Unit(controller=cell.eid, kind=KINDS[name])
+            world.connect(unit, agent, "flex")
+            world.connect(agent, unit, "P_set[MW]", weak=True)
+        elif planned:
             world.connect(unit, hub, "flex")
             world.connect(planner.Port(unit=unit.full_id), unit, "P_set[MW]", weak=True)
     return units, collector
@@ -93,6 +109,14 @@ def build(world, planned):
 @pytest.fixture(scope="module")
 def runs():
     return run_world(planned=True), run_world(planned=False)
+
+
+def test_the_real_mas_plans_as_the_pure_strategy_does(runs):
+    planner, _ = runs
+    mas = run_world("mas")
+    for name, attrs in RECORDED.items():
+        for attr in attrs:
+            assert mas(name, attr) == pytest.approx(planner(name, attr), abs=1e-6), (name, attr)
 
 
 def hours(first, last):

@@ -72,6 +72,8 @@ class MasParams(BaseModel):
 
     step_size: Annotated[Integer, Field(gt=0)] | None = None
     strategy: Any = "balance"
+    #: the strategy's options by name (JSON-compatible, so worker processes rebuild it)
+    strategy_options: dict[str, Any] = {}
     surplus_priority: Literal["consume", "curtail"] | None = None
     timeout: Positive = 30.0
     tolerance: Positive = 1e-6
@@ -261,10 +263,12 @@ def parse_config(raw_params: Mapping[str, Any]) -> MasConfig:
         raise ConfigError(f"unknown parameter(s) {sorted(user)} (user parameters are only "
                           "accepted together with MASSCA hooks, which receive them)")
     params: MasParams = validated(MasParams, raw)
-    strategy_params = {k: v for k, v in (("strategy", params.strategy),
-                                         ("surplus_priority", params.surplus_priority))
-                       if v is not None}
-    options = {"surplus_priority": params.surplus_priority} if params.surplus_priority else {}
+    options = dict(params.strategy_options)
+    if params.surplus_priority is not None:
+        if "surplus_priority" in options:
+            raise ConfigError("give surplus_priority either directly or in strategy_options")
+        options["surplus_priority"] = params.surplus_priority
+    strategy_params = {"strategy": params.strategy, **options}
     config = MasConfig(
         params=params, strategy=build_strategy(params.strategy, options),
         strategy_params=strategy_params, transport=_transport(params, transport_raw),

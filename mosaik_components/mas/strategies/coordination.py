@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..model.errors import StrategyError
-from ..model.flexibility import Target, UnitState, aggregate
+from ..model.flexibility import Target, UnitState
 from ..model.grid import GridView
 from .base import Strategy, View, accepts_view
 
@@ -104,7 +104,7 @@ class StrategyCoordination:
         self, eid: str, children: Mapping[str, UnitState], info: CycleInfo
     ) -> dict[str, Target]:
         """Decide the system target, then split it among the top-level children."""
-        system = aggregate(children.values())
+        system = self.aggregate(eid, None, children, info)  # the strategy's own view
         target = (self.strategy.decide(system, info.offset, self.view(eid, info))
                   if self._viewed[1] else self.strategy.decide(system, info.offset))  # type: ignore[call-arg]
         _check_target(target, system, f"{self.strategy.name}.decide at {eid!r}")
