@@ -127,12 +127,13 @@ class MarketRuntime(PeriodHooks):
     # -- the period -------------------------------------------------------------------
     async def run_period(self, period: int, residuals: Mapping[str, float],
                          temperature: float | Mapping[str, float],
-                         coefficients: Sequence[float] | Mapping[str, Sequence[float]]
-                         ) -> PeriodReport:
+                         coefficients: Sequence[float] | Mapping[str, Sequence[float]],
+                         concurrent: bool = False) -> PeriodReport:
         """Run ``period`` with each home's residual energy (kWh, generation positive).
 
         ``temperature`` (degC) and the active events' ``coefficients`` are one value for
-        every market or a mapping by market id.
+        every market or a mapping by market id. ``concurrent=True`` lets every home send
+        its order from its own task (all in flight at once) instead of one after another.
         """
         started = time.perf_counter()
         before = self._counters()
@@ -146,7 +147,11 @@ class MarketRuntime(PeriodHooks):
                              else coefficients))
         for home_id, home in self.homes.items():
             home.residual = residuals[home_id]
-            await home.submit(period)
+        if concurrent:
+            await asyncio.gather(*(home.submit(period) for home in self.homes.values()))
+        else:
+            for home in self.homes.values():
+                await home.submit(period)
         try:
             await asyncio.wait_for(self._done, self.timeout)
         except TimeoutError:

@@ -37,7 +37,7 @@ def test_energy_and_money_are_conserved_in_total(homes, scope, seed, weather_row
                            "paid", "earned", "traded", "gifted", "grid_import", "grid_export"),
                           0.0)
     for outcome in outcomes:
-        for hid, step in outcome.homes.items():
+        for step in outcome.homes.values():
             total["residual"] += step.residual_kw * hours
         for clearing in outcome.clearings.values():
             t = clearing.totals
