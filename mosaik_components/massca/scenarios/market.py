@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import json
 import random
 import resource
@@ -271,23 +272,21 @@ def _populate(w: World, start: str, until: int, out: Path | None, fmt: str,
         "Market", step_size=step, tariffs=config.tariffs.model_dump(),
         price=config.price.model_dump(), timeout=config.timeout_s,
         containers=config.containers, host=config.host, until=until, ledger=record)
-    profile = None
+    site = homes_sim.Site()  # weather and profile reach every home through one site
+    world.connect(weather, site, "GHI[W/m2]")
     if any(home.load == "profile" for home in config.homes):
         profile = world.start("Profiles", step_size=step).LoadProfile(
             path=str(DATA / "load_profiles_15min.csv"), start=start, column="h0")
+        world.connect(profile, site, "P_pu")
     for market_id in sorted({market_of(config, i) for i in range(len(config.homes))}):
         market = w.market_sim.Market()
         w.markets[market_id] = market
         world.connect(weather, market, "T_air[degC]")
         world.connect(events, market, "events")
     for index, (hid, home) in enumerate(zip(home_ids(config), config.homes, strict=True)):
-        unit = homes_sim.Home(hid=hid, **home.spec().model_dump())
+        unit = homes_sim.Home(hid=hid, site=site.eid, **home.spec().model_dump())
         agent = w.market_sim.HomeAgent(hid=hid, market=w.markets[market_of(config, index)].eid,
                                        **home.policy_spec().model_dump())
-        if home.pv_kwp > 0:
-            world.connect(weather, unit, "GHI[W/m2]")
-        if home.load == "profile":
-            world.connect(profile, unit, "P_pu")
         world.connect(unit, agent, "E[kWh]")
         w.homes[hid], w.agents[hid] = unit, agent
     if record:
@@ -315,12 +314,16 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     started = clock.perf_counter()
     config = configure(args)  # every bad value fails here, before any simulator starts
     w = build(config, args.start, args.until, args.out, args.format)
+    gc.collect()
+    gc.freeze()  # the world's many long-lived objects: no need to scan them again and again
     try:
         w.world.run(until=args.until, print_progress=not args.quiet, shutdown=False)
         ledger = w.market_sim.get_ledger()
     except BaseException:
         stop(w.world)  # the recorder writes the steps completed before the failure
         raise
+    finally:
+        gc.unfreeze()
     w.world.shutdown()  # the recorder writes the time series
     frame = _read(args.out / f"timeseries.{args.format}", args.format)
     _write_ledger(ledger, args.out, args.start)

@@ -5,7 +5,8 @@ temperature and event coefficients; every home decides its order
 (:func:`~..core.policy.decide`) and sends it; a market that holds one order from each
 of its homes clears them (:class:`~..core.clearing.MarketBook`) and sends each home its
 settlement; a home applies its settlement (:func:`~..core.policy.observe`, its bill).
-That is two messages per home and period.
+That is two messages per home and period, one for a home with nothing to trade (an
+``idle`` order): it has nothing to settle and settles itself.
 
 **Exactly once.** An agent handles its messages one at a time (mango's inbox), so the
 market's order book needs no lock. The market keeps the first order of each home per
@@ -59,7 +60,9 @@ class MarketAgent(Agent):
         self.market_id = market_id
         self.book = book
         self.hooks = hooks
-        self.homes: dict[Key, str] = {}
+        #: registered homes: aid -> container address -> home id (aids repeat across
+        #: containers)
+        self.homes: dict[str, dict[Any, str]] = {}
         self.addresses: dict[str, AgentAddress] = {}
         self.period = -1
         self.temperature = 0.0
@@ -70,8 +73,17 @@ class MarketAgent(Agent):
 
     def add_home(self, home_id: str, address: AgentAddress) -> None:
         """Register a home: only registered homes' orders count."""
-        self.homes[key_of(address)] = home_id
+        addr, aid = key_of(address)
+        self.homes.setdefault(aid, {})[addr] = home_id
         self.addresses[home_id] = address
+
+    def _home_of(self, meta: dict[str, Any]) -> str | None:
+        """The registered home that sent a message (None: not a registered home)."""
+        by_address = self.homes.get(meta.get("sender_id"))  # type: ignore[arg-type]
+        if by_address is None:
+            return None
+        addr = meta.get("sender_addr")
+        return by_address.get(tuple(addr) if type(addr) is list else addr)
 
     def open(self, period: int, temperature: float, coefficients: list[float]) -> None:
         """Start collecting the orders of ``period``."""
@@ -90,7 +102,7 @@ class MarketAgent(Agent):
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Orders from registered homes; anything else is rejected and counted."""
         self.received += 1
-        home = self.homes.get(sender_of(meta))
+        home = self._home_of(meta)
         if home is None or type(content) is not OrderMessage:
             self.rejected += 1
             logger.warning("%s rejected %s from %s", self.market_id, type(content).__name__,
@@ -143,6 +155,8 @@ class MarketAgent(Agent):
         price, asked = clearing.price.price, clearing.asked
         for home, address in self.addresses.items():
             f = clearing.fills[home]
+            if f.mode == "idle":  # the home settled itself: nothing to send
+                continue
             sent = await self.send_message(SettlementMessage(
                 clearing.period, price, f.mode, f.bought, f.sold, f.given, f.received,
                 f.imported, f.exported, f.paid, f.earned, asked), address)
@@ -183,6 +197,11 @@ class HomeAgent(Agent):
         order = decide(self.policy, self.state, self.residual)
         self.pending = (period, order)
         await self.resend()
+        if order.mode == "idle":  # nothing to trade, nothing to settle
+            self.settled_period = period
+            self.fill = Fill()
+            observe(self.policy, self.state, order, False)
+            self.hooks.settled(self.home_id, period)
         return order
 
     async def resend(self) -> None:
@@ -197,7 +216,10 @@ class HomeAgent(Agent):
 
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Settlements from this home's market; anything else is rejected and counted."""
-        if sender_of(meta) != self.market_key or type(content) is not SettlementMessage:
+        key = self.market_key
+        if (type(content) is not SettlementMessage or key is None
+                or meta.get("sender_id") != key[1]
+                or (meta.get("sender_addr") != key[0] and sender_of(meta)[0] != key[0])):
             self.rejected += 1
             return
         if content.period <= self.settled_period:

@@ -2,8 +2,8 @@
 
 :class:`MarketRuntime` owns the containers (:mod:`.transport`), creates the agents, and
 runs a period: open every market, let every home decide and send its order, then wait
-until every home applied its settlement. A period ends by design when all homes are
-settled; if it does not within ``timeout`` seconds, :class:`~..errors.MarketTimeoutError`
+until every market cleared and every home applied its settlement. A period ends by
+design then; if it does not within ``timeout`` seconds, :class:`~..errors.MarketTimeoutError`
 names the homes whose orders or settlements are missing. Placement: market ``k`` lives
 in container ``k mod n``; a home lives with its market (``placement="market"``, its
 messages stay in one container) or in container ``i mod n`` by its index
@@ -108,16 +108,22 @@ class MarketRuntime(PeriodHooks):
 
     # -- hooks from the agents --------------------------------------------------------
     def settled(self, home: str, period: int) -> None:
-        """Count a settled home; the last one completes the period."""
-        if period != self._period:
-            return
-        self._settled += 1
-        if self._settled == len(self.homes) and self._done is not None and not self._done.done():
-            self._done.set_result(None)
+        """Count a settled home."""
+        if period == self._period:
+            self._settled += 1
+            self._check_done()
 
     def cleared(self, market: str, clearing: Clearing) -> None:
         """Keep a market's clearing of the running period."""
-        self._clearings[market] = clearing
+        if clearing.period == self._period:
+            self._clearings[market] = clearing
+            self._check_done()
+
+    def _check_done(self) -> None:
+        """The period is complete: every home settled and every market cleared."""
+        if (self._settled == len(self.homes) and len(self._clearings) == len(self.markets)
+                and self._done is not None and not self._done.done()):
+            self._done.set_result(None)
 
     def failed(self, error: Exception) -> None:
         """Fail the running period with ``error``."""
@@ -139,6 +145,7 @@ class MarketRuntime(PeriodHooks):
         before = self._counters()
         self._period, self._settled, self._clearings = period, 0, {}
         self._done = asyncio.get_running_loop().create_future()
+        self._check_done()  # nothing to wait for without homes
         for market_id, market in self.markets.items():
             market.open(period,
                         temperature[market_id] if isinstance(temperature, Mapping)
