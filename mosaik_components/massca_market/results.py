@@ -94,7 +94,25 @@ def summarize(frame: pd.DataFrame, meta: dict[str, Any], config: MarketConfig
                                       .to_numpy().sum()),
     }
     summary.update(_balance_errors(frame, meta, m, residual, agents))
+    if meta.get("grid"):
+        summary.update(_grid_kpis(frame, meta["grid"]["ext"], hours, total))
     return summary
+
+
+def _grid_kpis(frame: pd.DataFrame, ext: str, hours: float, total: dict[str, float]
+               ) -> dict[str, float]:
+    """The power flow's view: exchange at the external grid (import +), losses, limits."""
+    exchange = _cols(frame, "P[MW]", [ext])[ext] * 1000.0 * hours  # kWh per period
+    net = float(exchange.sum())
+    return {
+        "grid_import_kWh_power_flow": float(exchange.clip(lower=0).sum()),
+        "grid_export_kWh_power_flow": float((-exchange).clip(lower=0).sum()),
+        # the homes' net import is what the markets passed on to the grid; the rest is loss
+        "grid_losses_kWh": net - (total["import[kWh]"] - total["export[kWh]"]),
+        "min_voltage_pu": float(wide(frame, "Vm[pu]").to_numpy().min()),
+        "max_voltage_pu": float(wide(frame, "Vm[pu]").to_numpy().max()),
+        "max_line_loading_pct": float(wide(frame, "loading[%]").to_numpy().max()),
+    }
 
 
 def _by(bills: pd.Series, homes: dict[str, Any], key: str) -> dict[str, float]:
@@ -148,10 +166,32 @@ def write_plots(frame: pd.DataFrame, meta: dict[str, Any], config: MarketConfig,
              _energy_plot(plt, m, config, when, out / "energy.png"),
              _stock_plot(plt, frame, meta, when, out / "stock.png"),
              _bills_plot(plt, frame, meta, out / "bills.png")]
+    if meta.get("grid"):
+        paths.append(_grid_plot(plt, frame, meta["grid"]["ext"], m, config, when,
+                                out / "grid.png"))
     return paths
 
 
+def _grid_plot(plt: Any, frame: pd.DataFrame, ext: str, m: dict[str, pd.DataFrame],
+               config: MarketConfig, when: pd.DatetimeIndex, path: Path) -> Path:
+    hours = config.step_s / 3600
+    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
+    flow = _cols(frame, "P[MW]", [ext])[ext].to_numpy() * 1000.0
+    passed = (m["import[kWh]"].sum(axis=1) - m["export[kWh]"].sum(axis=1)).to_numpy() / hours
+    top.step(when, flow, where="post", label="external grid (power flow)")
+    top.step(when, passed, where="post", ls="--", label="markets' grid import - export")
+    top.axhline(0, color="black", lw=0.5)
+    top.set(ylabel="exchange [kW] (import +)", title="The community at the external grid")
+    top.legend(fontsize="small")
+    voltages = wide(frame, "Vm[pu]")
+    bottom.fill_between(_dates(when[0], voltages.index - voltages.index[0]),
+                        voltages.min(axis=1), voltages.max(axis=1), step="post", alpha=0.4)
+    bottom.set(ylabel="bus voltage band [pu]")
+    return _save(plt, fig, path)
+
+
 def _dates(start: pd.Timestamp, index: pd.Index) -> pd.DatetimeIndex:
+    """Seconds from ``start`` as dates (the x axis of the plots)."""
     return start + pd.to_timedelta(index, unit="s")
 
 

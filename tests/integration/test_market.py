@@ -313,3 +313,21 @@ def test_the_market_runs_as_a_cmd_subprocess(tmp_path):
     sold = sum(row[5] for row in ledger["trades"])
     bought = sum(row[4] for row in ledger["trades"])
     assert sold == pytest.approx(bought) and sold > 0
+
+
+def test_the_grid_carries_what_the_markets_pass_on_plus_losses(tmp_path):
+    # GIVEN the homes on two CIGRE MV feeders (their own loads and generators switched off)
+    summary, out = run_scenario(tmp_path, "grid", {"homes": HOMES}, "--grid",
+                                "--until", str(6 * 3600))
+    frame = pd.read_csv(out / "timeseries.csv")
+    flow = frame[(frame["attr"] == "P[MW]") & (frame["entity"].str.endswith("ExternalGrid-0"))]
+    markets = frame[frame["attr"].isin(["import[kWh]", "export[kWh]"])
+                    & frame["entity"].str.contains(r"\.Market_")]
+    passed = (markets[markets["attr"] == "import[kWh]"].groupby("time")["value"].sum()
+              - markets[markets["attr"] == "export[kWh]"].groupby("time")["value"].sum())
+    # THEN the power flow's exchange is the markets' net grid import plus small losses
+    exchange_kwh = flow.set_index("time")["value"] * 1000 * 0.25
+    losses = exchange_kwh - passed
+    assert len(losses) == 24 and (losses > 0).all() and (losses < 1.0).all()
+    assert summary["grid_losses_kWh"] == pytest.approx(losses.sum(), rel=1e-9)
+    assert 0.95 < summary["min_voltage_pu"] <= summary["max_voltage_pu"] < 1.05

@@ -47,6 +47,7 @@ SIM_CONFIG = {
     "Market": {"python": "mosaik_components.massca_market.sims.market:MarketSimulator"},
     "Events": {"python": "mosaik_components.massca_market.sims.events:EventSimulator"},
     "Recorder": {"python": "mosaik_components.massca_results.recorder:TidyRecorder"},
+    "Grid": {"python": "mosaik_components.massca_grid:GridSimulator"},
 }
 POLICIES = ("sell", "give", "hold")
 DEMANDS = ("buy", "ask")
@@ -160,6 +161,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--config", type=Path, default=None,
                    help="a JSON MarketConfig (homes, scope, prices, events); replaces the "
                         "population and price options")
+    p.add_argument("--grid", action="store_true",
+                   help="co-simulate the grid: each cell is a CIGRE MV feeder whose "
+                        "residential buses carry its homes' residuals (pandapower)")
     p.add_argument("--containers", type=positive_int, default=1, help="mango containers")
     p.add_argument("--timeout", type=float, default=30.0, help="seconds a period may take")
     p.add_argument("--format", choices=["csv", "parquet"], default="csv")
@@ -244,28 +248,36 @@ class World:
     agents: dict[str, Any] = field(default_factory=dict)
     market_sim: Any = None
     recorder: Any = None
+    grid: dict[str, Any] = field(default_factory=dict)
+    weather: Any = None
+    events: Any = None
 
 
 def build(config: MarketConfig, start: pd.Timestamp, until: int, out: Path | None = None,
-          fmt: str = "csv", record: bool = True) -> World:
+          fmt: str = "csv", record: bool = True, grid: bool = False) -> World:
     """Create the mosaik world: weather, profile, events, homes, market agents, recorder.
 
-    ``record=False`` leaves out the recorder and the per-home ledger (for benchmarks).
+    ``record=False`` leaves out the recorder and the per-home ledger (for benchmarks);
+    ``grid=True`` adds the power flow (see :func:`_grid`).
     """
     world = mosaik.World(SIM_CONFIG, debug=False)
     try:
-        return _populate(World(world, config), str(start), until, out, fmt, record)
+        w = _populate(World(world, config), str(start), until, record)
+        if grid:
+            _grid(w)
+        if record:
+            _record(w, str(start), out or Path("results/market"), fmt)
+        return w
     except BaseException:
         world.shutdown()
         raise
 
 
-def _populate(w: World, start: str, until: int, out: Path | None, fmt: str,
-              record: bool) -> World:
+def _populate(w: World, start: str, until: int, record: bool) -> World:
     world, config, step = w.world, w.config, w.config.step_s
-    weather = world.start("Weather", step_size=step).Weather(
+    w.weather = weather = world.start("Weather", step_size=step).Weather(
         path=str(DATA / "weather_15min.csv"), start=start)
-    events = world.start("Events", step_size=step, seed=config.seed).Events(
+    w.events = events = world.start("Events", step_size=step, seed=config.seed).Events(
         **config.events.model_dump())
     homes_sim = world.start("Homes", step_size=step, seed=config.seed)
     w.market_sim = world.start(
@@ -289,13 +301,41 @@ def _populate(w: World, start: str, until: int, out: Path | None, fmt: str,
                                        **home.policy_spec().model_dump())
         world.connect(unit, agent, "E[kWh]")
         w.homes[hid], w.agents[hid] = unit, agent
-    if record:
-        _record(w, weather, events, start, out or Path("results/market"), fmt)
     return w
 
 
-def _record(w: World, weather: Any, events: Any, start: str, out: Path, fmt: str) -> None:
-    world = w.world
+def _grid(w: World) -> None:
+    """One CIGRE MV feeder per cell (``build_cells``); homes on its residential buses.
+
+    The feeders' own loads and generators are switched off: the grid carries the homes'
+    residuals only (each home on one residential bus of its cell, in turn), so the power
+    flow shows what the community exchanges physically, losses included.
+    """
+    from mosaik_components.massca_grid.cells import build_cells
+
+    config, world = w.config, w.world
+    cells = config.cells()
+    net = build_cells(len(cells))
+    grid_sim = world.start("Grid", step_size=config.step_s)
+    grid = grid_sim.Grid(net=net)
+    entities = {e.eid: e for e in grid.children}
+    grid_sim.disable_elements([f"Load-{i}" for i in net.load.index]
+                              + [f"StaticGen-{i}" for i in net.sgen.index])
+    residential = net.load[net.load["load_class"] == "residential"]
+    buses = {cell: sorted({int(b) for b in residential[residential["cell"] == k]["bus"]})
+             for k, cell in enumerate(cells)}
+    placed = dict.fromkeys(cells, 0)
+    for hid, home in zip(home_ids(config), config.homes, strict=True):
+        bus = buses[home.cell][placed[home.cell] % len(buses[home.cell])]
+        placed[home.cell] += 1
+        world.connect(w.homes[hid], entities[f"Bus-{bus}"], "P_gen[MW]", "P_load[MW]")
+    w.grid = {"ext": entities["ExternalGrid-0"], "buses": [entities[f"Bus-{i}"]
+                                                           for i in net.bus.index],
+              "lines": [entities[f"Line-{i}"] for i in net.line.index]}
+
+
+def _record(w: World, start: str, out: Path, fmt: str) -> None:
+    world, weather, events = w.world, w.weather, w.events
     w.recorder = world.start("Recorder", step_size=w.config.step_s, out=str(out), fmt=fmt,
                              start=start).Recorder()
     world.connect(weather, w.recorder, "T_air[degC]", "GHI[W/m2]")
@@ -307,13 +347,19 @@ def _record(w: World, weather: Any, events: Any, start: str, out: Path, fmt: str
     for hid in w.homes:
         world.connect(w.homes[hid], w.recorder, *HOME_RECORDED)
         world.connect(w.agents[hid], w.recorder, *AGENT_RECORDED)
+    if w.grid:
+        world.connect(w.grid["ext"], w.recorder, "P[MW]")
+        for bus in w.grid["buses"]:
+            world.connect(bus, w.recorder, "Vm[pu]")
+        for line in w.grid["lines"]:
+            world.connect(line, w.recorder, "loading[%]")
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
     """Validate, build, run, write results; returns the summary."""
     started = clock.perf_counter()
     config = configure(args)  # every bad value fails here, before any simulator starts
-    w = build(config, args.start, args.until, args.out, args.format)
+    w = build(config, args.start, args.until, args.out, args.format, grid=args.grid)
     gc.collect()
     gc.freeze()  # the world's many long-lived objects: no need to scan them again and again
     try:
@@ -342,6 +388,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def _meta(w: World) -> dict[str, Any]:
     """Entity ids of the run for the results: markets, homes (unit, agent), policies."""
     return {
+        "grid": {"ext": w.grid["ext"].full_id} if w.grid else None,
         "markets": {mid: m.full_id for mid, m in w.markets.items()},
         "homes": {hid: {"unit": w.homes[hid].full_id, "agent": w.agents[hid].full_id,
                         "policy": home.policy, "demand": home.demand,
@@ -386,8 +433,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for key in ("traded_kWh", "gifted_kWh", "import_kWh", "import_kWh_without_market",
                     "export_kWh", "self_sufficiency", "self_sufficiency_without_market",
                     "welfare_EUR", "price_mean_EUR_kWh", "messages_per_period_max",
-                    "wall_time_s"):
-            print(f"  {key:34s} {summary[key]:10.3f}")
+                    "grid_losses_kWh", "max_line_loading_pct", "wall_time_s"):
+            if key in summary:
+                print(f"  {key:34s} {summary[key]:10.3f}")
     return summary
 
 

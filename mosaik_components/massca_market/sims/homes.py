@@ -24,6 +24,7 @@ site takes both inputs from it (connecting them to the home as well is an error)
 | ``P_load[kW]``, ``P_pv[kW]`` | out | consumption and PV production |
 | ``P_stock[kW]`` | out | stock power (discharge +, charge -) |
 | ``stock[kWh]``, ``SOC[%]`` | out | the stock's state of charge after the period |
+| ``P_gen[MW]``, ``P_load[MW]`` | out | the residual as a grid bus injection (surplus, need) |
 
 A missing or non-finite input, a second source for one input, or a bad param raises an
 error naming the home, the attribute and the value.
@@ -54,6 +55,9 @@ OUTPUT_OF: dict[str, Callable[[HomeStep, HomeSpec, float], float]] = {
     "stock[kWh]": lambda step, spec, hours: step.stock_kwh,
     "SOC[%]": lambda step, spec, hours: (100.0 * step.stock_kwh / spec.stock_kwh
                                          if spec.stock_kwh else 0.0),
+    # the residual for a grid bus (mosaik-pandapower-2's bus inputs, MW)
+    "P_gen[MW]": lambda step, spec, hours: max(step.residual_kw, 0.0) / 1000.0,
+    "P_load[MW]": lambda step, spec, hours: max(-step.residual_kw, 0.0) / 1000.0,
 }
 
 META = {
