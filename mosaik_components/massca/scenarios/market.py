@@ -1,7 +1,8 @@
 """The local energy market: homes buy, sell or give energy; markets set the price.
 
-    Weather --GHI--> Homes --E[kWh]--> HomeAgents --orders--> Market agent(s)
+    Weather --GHI--> Site --> Homes --E[kWh]--> HomeAgents --orders--> Market agent(s)
     Weather --T_air[degC]--> Markets <--events-- Events
+    Homes --P_gen/P_load[MW]--> Grid (with --grid: one CIGRE MV feeder per cell)
 
 Homes (PV, a stock, consumption from the BDEW h0 profile or a seeded random range) are a
 mosaik unit simulator; their residual energy goes to one mango agent per home, which
@@ -9,8 +10,8 @@ orders by its policy (sell, give, or hold; buy or ask) from the market of its ce
 one market for the system). Markets clear every period, set the price from the balance
 of bids and offers, the temperature and the active external events, and settle every
 home; what they cannot match goes to the external grid at its tariffs. Writes
-``timeseries.csv``, ``trades.csv``, ``gifts.csv``, ``summary.json`` and PNG plots to
-``--out``::
+``timeseries.csv``, ``trades.csv``, ``gifts.csv``, ``market_config.json``,
+``summary.json`` and PNG plots to ``--out``::
 
     massca market --homes 40 --cells 4 --days 1 --out results/market
 """
