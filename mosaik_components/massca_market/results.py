@@ -198,17 +198,17 @@ def _dates(start: pd.Timestamp, index: pd.Index) -> pd.DatetimeIndex:
 def _price_plot(plt: Any, frame: pd.DataFrame, m: dict[str, pd.DataFrame],
                 config: MarketConfig, start: pd.Timestamp, path: Path) -> Path:
     when = _dates(start, m["price[EUR/kWh]"].index)
-    fig, ax = plt.subplots(figsize=(10, 4.5))
+    fig, ax = plt.subplots(figsize=(10, 5.5))
     for column in m["price[EUR/kWh]"].columns:
         label = column.split(".")[-1]
         ax.step(when, m["price[EUR/kWh]"][column].to_numpy(), where="post", label=label)
     first = m["price_formed[EUR/kWh]"].columns[0]
     ax.step(when, m["price_formed[EUR/kWh]"][first].to_numpy(), where="post", color="0.3",
             ls=":", label=f"formed, before the tariff band ({first.split('.')[-1]})")
-    ax.axhline(config.tariffs.import_eur_kwh, color="tab:red", lw=0.8, ls="--",
-               label="import tariff")
-    ax.axhline(config.tariffs.export_eur_kwh, color="tab:green", lw=0.8, ls="--",
-               label="export tariff")
+    ax.axhline(config.tariffs.import_eur_kwh, color="tab:red", lw=2.5, alpha=0.3,
+               label="import tariff", zorder=0)
+    ax.axhline(config.tariffs.export_eur_kwh, color="tab:green", lw=2.5, alpha=0.3,
+               label="export tariff", zorder=0)
     attrs = set(frame["attr"])
     if "active" in attrs:
         active = wide(frame, "active").sum(axis=1)
@@ -222,7 +222,7 @@ def _price_plot(plt: Any, frame: pd.DataFrame, m: dict[str, pd.DataFrame],
         twin.plot(_dates(start, temperature.index), temperature.to_numpy(), color="tab:orange",
                   lw=0.8, alpha=0.7)
         twin.set_ylabel("air temperature [degC]", color="tab:orange")
-    ax.legend(loc="upper left", fontsize="small", ncol=2)
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.18), fontsize="small", ncol=4)
     return _save(plt, fig, path)
 
 
@@ -273,12 +273,13 @@ def _bills_plot(plt: Any, frame: pd.DataFrame, meta: dict[str, Any], path: Path)
     fig, ax = plt.subplots(figsize=(10, 4))
     ax.bar(range(len(order)), [float(bills[homes[h]["agent"]]) for h in order],
            color=[colors[homes[h]["policy"]] for h in order])
-    for policy, color in colors.items():
-        ax.bar([], [], color=color, label=policy)
+    from matplotlib.patches import Patch
+
     ax.axhline(0, color="black", lw=0.5)
     ax.set(xlabel="homes (sorted)", ylabel="bill over the run [EUR] (negative: earned)",
            title="Each home's bill, by surplus policy")
-    ax.legend(fontsize="small")
+    ax.legend(handles=[Patch(color=color, label=policy) for policy, color in colors.items()],
+              fontsize="small")
     fig.tight_layout()
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
