@@ -199,7 +199,8 @@ def test_the_scenario_runs_agents_in_mosaik_exactly_as_the_reference(tmp_path):
 
 
 def test_same_seed_same_run_other_seed_other_run_and_plots(tmp_path):
-    options = ["--homes", "10", "--cells", "1", "--market", "system", "--seed", "3"]
+    options = ["--homes", "10", "--cells", "1", "--market", "system", "--until", "21600",
+               "--seed", "3"]
     _, first = run_scenario(tmp_path, "a", None, *options)
     _, second = run_scenario(tmp_path, "b", None, *options)
     summary, third = run_scenario(tmp_path, "c", None, *options[:-1], "4")
