@@ -51,6 +51,8 @@ META["models"]["Transformer"] = {"public": False, "params": [],
                                  "attrs": list(TRANSFORMER_OUTPUTS), "any_inputs": False}
 META["models"]["CellView"] = {"public": True, "params": ["cell", "units", "limits"],
                               "attrs": ["grid"], "any_inputs": False}
+META["extra_methods"] = [*META.get("extra_methods", []), "power_flow_seconds",
+                         "cell_view_seconds"]
 
 
 class GridSimulator(PandapowerSimulator):
@@ -84,6 +86,14 @@ class GridSimulator(PandapowerSimulator):
         except (Warning, ValueError, KeyError, AttributeError, TypeError) as exc:
             raise ValueError(f"Grid json={path!r}: not a pandapower network file "
                              f"({type(exc).__name__}: {exc})") from None
+
+    def power_flow_seconds(self) -> float:
+        """Wall seconds spent in power flows so far (a mosaik extra method)."""
+        return self.power_flow_s
+
+    def cell_view_seconds(self) -> float:
+        """Wall seconds spent on CellView outputs so far (a mosaik extra method)."""
+        return self.cell_view_s
 
     def create_grid(self, **params: Any) -> dict[str, Any]:
         """As mosaik-pandapower-2, plus one ``Transformer-<i>`` child per transformer."""

@@ -16,12 +16,13 @@ from typing import Any
 import mosaik_api_v3
 import pandas as pd
 
-__all__ = ["TidyRecorder"]
+__all__ = ["TidyRecorder", "records_frame"]
 
 META = {
     "api_version": "3.0",
     "type": "time-based",
     "models": {"Recorder": {"public": True, "any_inputs": True, "params": [], "attrs": []}},
+    "extra_methods": ["get_records", "write"],
 }
 
 
@@ -62,18 +63,22 @@ class TidyRecorder(mosaik_api_v3.Simulator):
                     self.last[(time, src, attr)] = value
         return time + self.step_size
 
+    def get_records(self) -> dict[str, Any]:
+        """Everything recorded so far, JSON-compatible (a mosaik extra method).
+
+        ``{"start": ISO timestamp or None, "rows": [[time, entity, attr, value], ...]}``;
+        :func:`records_frame` turns it into the tidy table.
+        """
+        start = self.start.isoformat() if self.start is not None else None
+        rows = [[time, src, attr, value] for (time, src, attr), value in self.last.items()]
+        return {"start": start, "rows": rows}
+
     def frame(self) -> pd.DataFrame:
         """The tidy table of everything recorded so far."""
-        keys = list(self.last)
-        frame = pd.DataFrame(keys, columns=["time", "entity", "attr"])
-        frame["value"] = list(self.last.values())
-        if self.start is not None:
-            frame.insert(1, "datetime", self.start + pd.to_timedelta(frame["time"], unit="s"))
-        return frame.sort_values(["time", "entity", "attr"], kind="stable").reset_index(
-            drop=True)
+        return records_frame(self.get_records())
 
-    def write(self) -> Path:
-        """Write the table (see the module docstring) and return its path."""
+    def write(self) -> str:
+        """Write the table (see the module docstring) and return its path (extra method)."""
         self.out.mkdir(parents=True, exist_ok=True)
         path = self.out / f"timeseries.{self.fmt}"
         frame = self.frame()
@@ -81,8 +86,21 @@ class TidyRecorder(mosaik_api_v3.Simulator):
             frame.to_parquet(path, index=False)
         else:
             frame.to_csv(path, index=False)
-        return path
+        return str(path)
 
     def finalize(self) -> None:
         """Write the results file."""
         self.write()
+
+
+def records_frame(records: dict[str, Any]) -> pd.DataFrame:
+    """The tidy table of :meth:`TidyRecorder.get_records`' result.
+
+    Columns ``time``, ``datetime``, ``entity``, ``attr``, ``value``, sorted by time,
+    entity and attribute.
+    """
+    frame = pd.DataFrame(records["rows"], columns=["time", "entity", "attr", "value"])
+    if records["start"] is not None:
+        start = pd.Timestamp(records["start"])
+        frame.insert(1, "datetime", start + pd.to_timedelta(frame["time"], unit="s"))
+    return frame.sort_values(["time", "entity", "attr"], kind="stable").reset_index(drop=True)

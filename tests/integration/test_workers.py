@@ -17,7 +17,7 @@ import pytest
 
 from mosaik_components.mas.model.errors import CycleTimeoutError
 from mosaik_components.mas.runtime.transport import TransportConfig
-from tests.conftest import ROOT, sim_instance
+from tests.conftest import ROOT
 from tests.integration.helpers import build_two_cells
 from tests.integration.test_scale_out import run_cycles
 from tests.integration.test_two_cells import assert_expected_powers, assert_expected_setpoints
@@ -92,7 +92,7 @@ def test_cohda_at_both_levels_across_worker_processes(world):
               "between_cells": "cohda", "seed": 2}
     system = build_two_cells(world, weak=True, depth=1, mas_params=params)
     world.run(until=1800)
-    collector = sim_instance(system.collector)
+    collector = system.collector
     core = system.core.full_id
     iterations = collector.last(core, "iterations")
     negotiations = collector.last(core, "negotiations")

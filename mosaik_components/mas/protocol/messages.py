@@ -13,9 +13,9 @@ get each cycle's unit states in one ``CycleStart`` and stop on ``Shutdown``.
 A unit's completion is counted in the container that hosts it: by the core in its
 own container, by a completion relay in every other one.
 
-Payloads are ``UnitState``/``Target`` for typed strategies or plain dicts for
-MASSCA-style hooks; :func:`register_codec` teaches a mango codec all of them so the
-same messages can cross TCP/MQTT containers (JSON, no pickle).
+Payloads are ``UnitState``/``Target`` (or, with MASSCA's hooks, what the hooks
+exchange); :mod:`.codec` teaches mango's JSON codec all of them so the same messages can
+cross TCP/MQTT containers (no pickle).
 """
 
 from __future__ import annotations
@@ -24,10 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from mango import json_serializable
-from mango.messages.codecs import Codec
-
-from ..model.flexibility import Flex, Target, UnitState
-from ..strategies.cohda.codec import register_cohda
 
 __all__ = [
     "FlexReport",
@@ -39,8 +35,8 @@ __all__ = [
     "Wire",
     "CycleStart",
     "Shutdown",
+    "HOST_AID",
     "MESSAGE_TYPES",
-    "register_codec",
 ]
 
 
@@ -83,8 +79,8 @@ class UnitsDone:
 
     cycle: int
     container: int
-    results: list[list[float]] | None = None
-    controllers: list[list[float]] | None = None
+    results: list[list[Any]] | None = None
+    controllers: list[list[Any]] | None = None
     #: the worker's ``[messages sent (this one included), COHDA negotiations,
     #: their deviation in MW]`` in this cycle
     counts: list[float] | None = None
@@ -96,15 +92,16 @@ class SetupPart:
     """Core's process -> worker: build these nodes (``[eid, role, parent, children]``).
 
     ``core`` is ``[eid, [host, port], aid]``; ``strategy`` the strategy's parameters
-    (``{"strategy": name or "module:Class", ...}``); ``cohda`` the COHDA settings;
-    ``negotiators`` the local controllers that split with COHDA.
+    (``{"strategy": name or "module:Class", ...}``); ``negotiation`` the negotiation's
+    spec by the eid of each local controller that leads one (``{eid: {"name": "cohda",
+    "settings": {...}}}``); ``negotiators`` those controllers' eids.
     """
 
     container: int
     core: list[Any]
     nodes: list[list[Any]]
     strategy: dict[str, Any]
-    cohda: dict[str, Any]
+    negotiation: dict[str, Any]
     negotiators: list[str]
 
 
@@ -121,14 +118,16 @@ class SetupDone:
 @json_serializable
 @dataclass(slots=True)
 class Wire:
-    """Core's process -> worker: ``controller`` negotiates among ``children`` (COHDA).
+    """Core's process -> worker: ``controller`` negotiates among ``children``.
 
-    ``addresses`` are the children's ``{eid: [[host, port], aid]}``.
+    ``addresses`` are the children's ``{eid: [[host, port], aid]}``; ``negotiation`` is
+    the negotiation's ``{"name": ..., "settings": {...}}``.
     """
 
     controller: str
     children: list[str]
     addresses: dict[str, list[Any]]
+    negotiation: dict[str, Any]
 
 
 @json_serializable
@@ -136,7 +135,7 @@ class Wire:
 class CycleStart:
     """Core's process -> worker: start ``cycle`` with these unit states.
 
-    ``states`` are packed (:func:`pack_state`), one per unit of the worker in the
+    ``states`` are packed (:func:`.codec.pack_state`), one per unit of the worker in the
     order of its :class:`SetupPart` nodes: no eids, few bytes per unit.
     """
 
@@ -159,53 +158,3 @@ HOST_AID = "massca_host"
 
 MESSAGE_TYPES = (FlexReport, Instruction, AgentFailure, UnitsDone, SetupPart, SetupDone, Wire,
                  CycleStart, Shutdown)
-
-
-def _flex_to(f: Flex) -> list[float]:
-    return [f.current, f.min, f.max]
-
-
-def _state_to(s: UnitState) -> dict[str, list[float]]:
-    return {"p": _flex_to(s.production), "c": _flex_to(s.consumption)}
-
-
-def _state_from(d: dict[str, list[float]]) -> UnitState:
-    return UnitState(Flex(*d["p"]), Flex(*d["c"]))
-
-
-def _target_to(t: Target) -> list[float]:
-    return [t.production, t.consumption]
-
-
-def _target_from(d: list[float]) -> Target:
-    return Target(d[0], d[1])
-
-
-def pack_state(s: UnitState) -> list[float]:
-    """Production current/min/max, then consumption current/min/max."""
-    p, c = s.production, s.consumption
-    return [p.current, p.min, p.max, c.current, c.min, c.max]
-
-
-def unpack_state(v: list[float]) -> UnitState:
-    """Inverse of :func:`pack_state`."""
-    return UnitState(Flex(v[0], v[1], v[2]), Flex(v[3], v[4], v[5]))
-
-
-def pack_target(t: Target | None) -> list[float]:
-    """``[production, consumption]``; ``[]`` for no target."""
-    return [] if t is None else [t.production, t.consumption]
-
-
-def unpack_target(v: list[float]) -> Target | None:
-    """Inverse of :func:`pack_target`."""
-    return Target(v[0], v[1]) if v else None
-
-
-def register_codec(codec: Codec) -> Codec:
-    """Add every protocol type (messages, states, targets, COHDA's) to ``codec``; return it."""
-    for cls in MESSAGE_TYPES:
-        codec.add_serializer(*cls.__serializer__())
-    codec.add_serializer(UnitState, _state_to, _state_from)
-    codec.add_serializer(Target, _target_to, _target_from)
-    return register_cohda(codec)

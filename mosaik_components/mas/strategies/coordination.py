@@ -1,25 +1,25 @@
-"""What an agent computes at each protocol step, for typed strategies or MASSCA hooks.
+"""What an agent computes at each protocol step: the :class:`Coordination` seam.
 
-Agents only move payloads; a :class:`Coordination` gives them meaning. Two ship:
-
-* :class:`StrategyCoordination` wraps a typed :class:`~.strategies.Strategy` and checks
-  its results against the protocol's invariants (targets inside the band, children's
-  targets adding up to the parent's) so a faulty user strategy fails loudly.
-* :class:`MasscaCoordination` calls MASSCA-style hooks (``aggregation_method``,
-  ``execute_method``) with MASSCA's argument names, so existing method files plug in.
+Agents only move payloads; a :class:`Coordination` gives them meaning.
+:class:`StrategyCoordination` wraps a typed :class:`~.base.Strategy` and checks its
+results against the protocol's invariants (targets inside the band, children's targets
+adding up to the parent's) so a faulty user strategy fails loudly. MASSCA's method
+files plug in through another implementation at the mosaik edge
+(:mod:`mosaik_components.mas.mosaik.massca`).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..model.errors import StrategyError
-from ..model.flexibility import Target, UnitState, aggregate
+from ..model.flexibility import Target, UnitState
+from ..model.grid import GridView
 from .base import Strategy, View, accepts_view
 
-__all__ = ["CycleInfo", "Coordination", "StrategyCoordination", "MasscaCoordination"]
+__all__ = ["CycleInfo", "Coordination", "StrategyCoordination", "CHECK_TOL"]
 
 #: MW tolerance for the invariant checks of strategy results.
 CHECK_TOL = 1e-6
@@ -33,6 +33,10 @@ class CycleInfo:
     iteration: int = 0
     offset: float = 0.0
     core_state: Any = None
+    #: seconds per interval, when the simulator knows it
+    step_s: float | None = None
+    #: the measured grid of every agent that has one connected (eid -> view)
+    grids: Mapping[str, GridView] = field(default_factory=dict)
 
     @property
     def first_time_step(self) -> bool:
@@ -82,7 +86,7 @@ class StrategyCoordination:
     @staticmethod
     def view(eid: str, info: CycleInfo) -> View:
         """What agent ``eid`` knows in this cycle."""
-        return View(eid, info.time, info.iteration)
+        return View(eid, info.time, info.iteration, info.step_s, info.grids.get(eid))
 
     def aggregate(
         self, eid: str, own: Any, children: Mapping[str, UnitState], info: CycleInfo
@@ -100,7 +104,7 @@ class StrategyCoordination:
         self, eid: str, children: Mapping[str, UnitState], info: CycleInfo
     ) -> dict[str, Target]:
         """Decide the system target, then split it among the top-level children."""
-        system = aggregate(children.values())
+        system = self.aggregate(eid, None, children, info)  # the strategy's own view
         target = (self.strategy.decide(system, info.offset, self.view(eid, info))
                   if self._viewed[1] else self.strategy.decide(system, info.offset))  # type: ignore[call-arg]
         _check_target(target, system, f"{self.strategy.name}.decide at {eid!r}")
@@ -141,59 +145,3 @@ def _check_target(target: object, band: UnitState, where: str) -> None:
         if not flex.min - CHECK_TOL <= value <= flex.max + CHECK_TOL:
             raise StrategyError(f"{where}: {part} target {value} MW outside the band "
                                 f"[{flex.min}, {flex.max}]")
-
-
-Hook = Callable[..., Any]
-
-
-@dataclass(slots=True)
-class MasscaCoordination:
-    """MASSCA-compatible hooks; ``params`` are passed to every hook as keyword arguments."""
-
-    execute_method: Hook
-    aggregation_method: Hook
-    params: dict[str, Any] = field(default_factory=dict)
-
-    def aggregate(
-        self, eid: str, own: Any, children: Mapping[str, Any], info: CycleInfo
-    ) -> Any:
-        """``aggregation_method(aeid, aid, requested_states, current_state, **params)``."""
-        return self.aggregation_method(eid, eid, requested_states=dict(children),
-                                       current_state=own, **self.params)
-
-    def decide(self, eid: str, children: Mapping[str, Any], info: CycleInfo) -> dict[str, Any]:
-        """``execute_method`` at the top: ``instruction=None``."""
-        return self._execute(eid, None, info.core_state, children, info)
-
-    def split(
-        self, eid: str, instruction: Any, own: Any, children: Mapping[str, Any],
-        info: CycleInfo,
-    ) -> dict[str, Any]:
-        """``execute_method`` at a controller with its own instruction and aggregate."""
-        return self._execute(eid, instruction, own, children, info)
-
-    def execute(self, eid: str, instruction: Any, own: Any, info: CycleInfo) -> Any:
-        """``execute_method`` at a unit (no requested states); returns its new state."""
-        ok, _instructions, state = self.execute_method(
-            eid, eid, instruction=instruction, current_state=own, requested_states={},
-            current_time=info.time, first_time_step=info.first_time_step, **self.params,
-        )
-        return state if state is not None else instruction
-
-    def _execute(
-        self, eid: str, instruction: Any, own: Any, children: Mapping[str, Any], info: CycleInfo
-    ) -> dict[str, Any]:
-        result = self.execute_method(
-            eid, eid, instruction=instruction, current_state=own,
-            requested_states=dict(children), current_time=info.time,
-            first_time_step=info.first_time_step, **self.params,
-        )
-        if not (isinstance(result, tuple) and len(result) == 3):
-            raise StrategyError(f"execute_method at {eid!r} must return (ok, instructions, "
-                                f"state), got {result!r}")
-        instructions = result[1]
-        if not isinstance(instructions, Mapping) or set(instructions) != set(children):
-            got = sorted(instructions) if isinstance(instructions, Mapping) else instructions
-            raise StrategyError(f"execute_method at {eid!r} must return one instruction per "
-                                f"child {sorted(children)}, got {got!r}")
-        return {child: instructions[child] for child in children}

@@ -33,6 +33,7 @@ from mosaik_components.mas.model.errors import MasError
 from mosaik_components.mas.strategies import STRATEGIES
 from mosaik_components.massca_grid.cells import build_cells
 from mosaik_components.massca_results.plots import write_plots
+from mosaik_components.massca_results.recorder import records_frame
 from mosaik_components.massca_results.summary import summarize
 
 from ..data import data_dir
@@ -195,11 +196,11 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
                               utc_offset_h=site["utc_offset_h"], start=start)
             if args.pv == "pvlib" else None,
         }
+        where = {"broker": args.broker} if args.transport == "mqtt" else {}
         mas = None if args.no_mas else world.start(
             "MAS", strategy=args.strategy, within_cell=args.within_cell,
             between_cells=args.between_cells, seed=args.seed, containers=args.containers,
-            transport=args.transport, broker=args.broker, processes=args.processes,
-            timeout=args.timeout)
+            transport=args.transport, processes=args.processes, timeout=args.timeout, **where)
     if args.pv == "mosaik-pv":
         sims["pv"] = world.start("MosaikPV", step_size=step,
                                  start_date=args.start.strftime("%Y-%m-%d %H:%M:%S"))
@@ -308,22 +309,25 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     """Build, run, write results; returns the summary."""
     started = clock.perf_counter()
     scenario = build(args)
-    recorder = scenario.recorder_sim._async_model_factory._proxy.sim
+    world = scenario.world
     try:
-        scenario.world.run(until=args.until, print_progress=not args.quiet)
+        world.run(until=args.until, print_progress=not args.quiet, shutdown=False)
     except BaseException:
         # the recorder (outside the group) holds every step that completed: keep them
+        _cancel_pending(world)
         args.out.mkdir(parents=True, exist_ok=True)
-        path = recorder.write()
+        path = scenario.recorder_sim.write()
         print(f"run failed: the steps completed before the failure are in {path}",
               file=sys.stderr)
-        _stop(scenario.world)
+        world.shutdown()
         raise
-    frame = recorder.frame()
+    frame = records_frame(scenario.recorder_sim.get_records())
+    power_flow_s = scenario.grid_sim.power_flow_seconds()
+    world.shutdown()  # the recorder writes the time series
     core_id = scenario.core.full_id if scenario.core is not None else None
     summary = summarize(frame, scenario.units, args.step, scenario.ext_id, core_id)
     summary["wall_time_s"] = clock.perf_counter() - started
-    summary["power_flow_s"] = scenario.grid_sim._async_model_factory._proxy.sim.power_flow_s
+    summary["power_flow_s"] = power_flow_s
     summary["agents"] = scenario.agents
     summary["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     summary["config"] = {k: str(v) for k, v in vars(args).items()}
@@ -334,20 +338,17 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return summary
 
 
-def _stop(world: mosaik.World) -> None:
-    """After a failed run: cancel mosaik's remaining tasks and shut the world down.
+def _cancel_pending(world: mosaik.World) -> None:
+    """After a failed run: cancel mosaik's remaining tasks (runners, progress).
 
-    Nothing (simulator runners, progress) is left pending when the process exits.
+    Nothing is left pending when the world shuts down and the process exits.
     """
     loop = world.loop
-    if loop.is_closed():
-        return
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in pending:
         task.cancel()
     # the results are the cancellations just requested; the run's error is re-raised
     loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    world.shutdown()
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:

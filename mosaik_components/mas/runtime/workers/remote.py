@@ -2,9 +2,10 @@
 
 A :class:`WorkerLink` is one worker container (:mod:`.worker`), spawned on this
 machine or started elsewhere. The runtime keeps proxies for the agents that live
-there (:class:`RemoteUnit`, :class:`RemoteController`): they collect the unit states
-sent in each cycle's :class:`~.messages.CycleStart` and hold the results the
-worker's relay sends back, so the mosaik side reads them like local agents.
+there (:class:`RemoteUnit`, :class:`RemoteController`): they hold the results the
+worker's relay sends back, so the runtime reports them like those of local agents.
+Each cycle's unit states go to a worker in one
+:class:`~...protocol.messages.CycleStart`.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ import asyncio
 import logging
 import subprocess
 import sys
-from collections.abc import Collection
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from mango import Agent, AgentAddress
@@ -22,6 +23,7 @@ from mango.container.core import Container
 
 from ...model.errors import TransportError
 from ...model.hierarchy import Tree
+from ...protocol.codec import pack_state, unpack_state, unpack_target
 from ...protocol.messages import (
     HOST_AID,
     CycleStart,
@@ -30,12 +32,10 @@ from ...protocol.messages import (
     Shutdown,
     UnitsDone,
     Wire,
-    pack_state,
-    unpack_state,
-    unpack_target,
 )
-from ...strategies.cohda.tree import CohdaSettings
 from ...strategies.coordination import CycleInfo
+from ...strategies.negotiation import Negotiation, negotiation_spec
+from ..compat import container_of
 from ..transport import MessageStats, TransportConfig, drop_pooled_connections, post
 
 __all__ = ["Workers", "WorkerLink", "RemoteUnit", "RemoteController", "LinkAgent",
@@ -56,7 +56,6 @@ class WorkerLink:
     index: int
     address: tuple[str, int]
     process: subprocess.Popen[bytes] | None = None
-    states: dict[str, Any] = field(default_factory=dict)
     aids: dict[str, str] = field(default_factory=dict)
     #: the worker's units and controllers in its setup order (packed messages use it)
     units: list[str] = field(default_factory=list)
@@ -95,18 +94,12 @@ class WorkerLink:
 
 @dataclass
 class RemoteUnit:
-    """Proxy of a unit agent in a worker."""
+    """Proxy of a unit agent in a worker: the result its worker sent back."""
 
     eid: str
     link: WorkerLink
     result: Any = None
-    state: Any = None
     done: int = -1
-
-    def begin(self, cycle: int, state: Any) -> None:
-        """Queue the unit's state for the worker's next :class:`CycleStart`."""
-        self.state = state
-        self.link.states[self.eid] = state
 
 
 @dataclass
@@ -174,10 +167,9 @@ class Workers:
     """All worker containers of one runtime: start, set up, feed, read back, stop."""
 
     def __init__(self, transport: TransportConfig, strategy: dict[str, Any],
-                 settings: CohdaSettings, stats: MessageStats) -> None:
+                 stats: MessageStats) -> None:
         self.transport = transport
         self.strategy = strategy
-        self.settings = settings
         self.stats = stats
         self.links: dict[int, WorkerLink] = {}
         self.agent = LinkAgent()
@@ -200,7 +192,8 @@ class Workers:
             if self.transport.workers:
                 link = reach_worker(index, self.transport.workers[index - 1])
             else:
-                link = await spawn_worker(index, self.transport.host)
+                host = self.transport.transport.host  # type: ignore[attr-defined]
+                link = await spawn_worker(index, host)
             self.links[index] = link
 
     def proxies(self, tree: Tree, placement: dict[str, int]) -> None:
@@ -215,7 +208,8 @@ class Workers:
                 self.controllers[eid] = RemoteController(eid)
 
     async def attach(self, tree: Tree, placement: dict[str, int], core: Agent,
-                     negotiators: Collection[str], timeout: float) -> dict[str, AgentAddress]:
+                     negotiators: Mapping[str, Negotiation], timeout: float
+                     ) -> dict[str, AgentAddress]:
         """Send every worker its part of the tree; the addresses of all their agents."""
         addresses: dict[str, AgentAddress] = {}
         for index, link in self.links.items():
@@ -225,7 +219,9 @@ class Workers:
             link.units = [n[0] for n in nodes if n[1] == "unit"]
             link.controllers = [n[0] for n in nodes if n[1] == "controller"]
             part = SetupPart(index, [tree.root, list(core.addr.protocol_addr), core.aid], nodes,
-                             self.strategy, asdict(self.settings),
+                             self.strategy,
+                             {eid: negotiation_spec(n) for eid, n in negotiators.items()
+                              if eid in local},
                              [e for e in negotiators if e in local])
             reply = self.agent.expect(index)
             post(self.agent, part, link.host, self.stats)
@@ -240,22 +236,21 @@ class Workers:
             addresses[f"relay {index}"] = AgentAddress(link.address, done.relay)
         return addresses
 
-    def wire(self, controller: str, children: list[str],
+    def wire(self, negotiation: Negotiation, controller: str, children: list[str],
              addresses: dict[str, AgentAddress]) -> None:
         """Tell every worker with some of ``children`` about ``controller``'s negotiation."""
         entries = {c: [list(addresses[c].protocol_addr), addresses[c].aid] for c in children}
         for link in self.links.values():
             if any(c in link.aids for c in children):
-                post(self.agent, Wire(controller, children, entries), link.host, self.stats)
+                post(self.agent, Wire(controller, children, entries,
+                                      negotiation_spec(negotiation)), link.host, self.stats)
 
-    def start_cycle(self, cycle: int, info: CycleInfo) -> None:
-        """Send every worker its units' states (queued by the proxies' ``begin``)."""
+    def start_cycle(self, cycle: int, info: CycleInfo, states: Mapping[str, Any]) -> None:
+        """Send every worker its units' states, packed in its setup order."""
         for link in self.links.values():
-            states = link.states
             packed = [pack_state(states[eid]) for eid in link.units]
             post(self.agent, CycleStart(cycle, info.time, info.iteration, packed), link.host,
                  self.stats)
-            link.states = {}
 
     def apply(self, message: UnitsDone) -> None:
         """A worker's results: onto the proxies; its counts into ours."""
@@ -269,9 +264,10 @@ class Workers:
             unit = self.units[eid]
             unit.result = unpack_target(packed)
             unit.done = message.cycle
-        for eid, packed in zip(link.controllers, message.controllers or [], strict=True):
+        for eid, (state, target) in zip(link.controllers, message.controllers or [],
+                                        strict=True):
             proxy = self.controllers[eid]
-            proxy.state, proxy.target = unpack_state(packed[:6]), unpack_target(packed[6:])
+            proxy.state, proxy.target = unpack_state(state), unpack_target(target)
 
     def close(self) -> None:
         """Stop spawned workers; ask reached ones to stop.
@@ -294,7 +290,7 @@ class Workers:
             logger.warning("workers %s were not told to stop (no running event loop); end "
                            "them with Ctrl-C", [link.describe() for link in reached])
             return
-        container = self.agent.context._container
+        container = container_of(self.agent)
         self.closing.append(loop.create_task(self._say_goodbye(container, reached)))
 
     async def _say_goodbye(self, container: Container, links: list[WorkerLink]) -> None:

@@ -25,7 +25,7 @@ from typing import Any
 
 from mango import Agent, AgentAddress
 
-from ...mosaik.config import parse_config
+from ...protocol.codec import unpack_state
 from ...protocol.messages import (
     HOST_AID,
     AgentFailure,
@@ -34,20 +34,23 @@ from ...protocol.messages import (
     SetupPart,
     Shutdown,
     Wire,
-    unpack_state,
 )
-from ...strategies.cohda.tree import CohdaSettings
+from ...strategies import NEGOTIATIONS
 from ...strategies.coordination import CycleInfo, StrategyCoordination
+from ...strategies.negotiation import from_spec
+from ...strategies.registry import build_strategy
 from ..agents import AggregatingAgent, CompletionRelay, TreeAgent, UnitAgent
 from ..assembly import connect_agents, create_agent, wire_negotiation
+from ..compat import LeanDispatch, container_of
 from ..transport import (
-    LOOPBACK,
-    MessageStats,
+    TcpTransport,
     TransportConfig,
     create_container,
     enable_batching,
+    is_loopback,
     post,
 )
+from ..transport.identity import MessageStats
 
 __all__ = ["HOST_AID", "WorkerHost", "serve", "main"]
 
@@ -60,7 +63,7 @@ def address_of(entry: list[Any]) -> AgentAddress:
     return AgentAddress(tuple(addr) if isinstance(addr, list) else addr, aid)
 
 
-class WorkerHost(Agent):
+class WorkerHost(LeanDispatch, Agent):
     """Builds the agents it is sent and starts their cycles."""
 
     def __init__(self, stop: asyncio.Event) -> None:
@@ -72,7 +75,6 @@ class WorkerHost(Agent):
         self.relay: CompletionRelay | None = None
         self.core: AgentAddress | None = None
         self.container_index = -1
-        self.settings = CohdaSettings()
 
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Dispatch one control message; a failure is reported to the core."""
@@ -98,9 +100,10 @@ class WorkerHost(Agent):
 
     def setup(self, part: SetupPart, sender: AgentAddress) -> None:
         """Build, register and link the nodes; reply with their mango ids."""
-        container = self.context._container
-        strategy = parse_config(part.strategy).strategy
-        coordination = StrategyCoordination(strategy)
+        container = container_of(self)
+        params = dict(part.strategy)
+        coordination = StrategyCoordination(build_strategy(params.pop("strategy", "balance"),
+                                                           params))
         core_eid, core_addr, core_aid = part.core
         self.core = AgentAddress(_addr(core_addr), core_aid)
         self.container_index = part.container
@@ -113,11 +116,9 @@ class WorkerHost(Agent):
         addresses = {eid: agent.addr for eid, agent in self.agents.items()}
         addresses[core_eid] = self.core
         connect_agents(self.agents, links, addresses, self.core)
-        settings = CohdaSettings(**part.cohda)
         for eid in part.negotiators:
-            wire_negotiation(eid, links[eid][1], self.agents[eid], self.agents, addresses,
-                             settings)
-        self.settings = settings
+            wire_negotiation(from_spec(part.negotiation[eid], NEGOTIATIONS), eid, links[eid][1],
+                             self.agents[eid], self.agents, addresses)
         units = [a for a in self.agents.values() if isinstance(a, UnitAgent)]
         controllers = [a for a in self.agents.values() if isinstance(a, AggregatingAgent)]
         self.relay = CompletionRelay(part.container, units, controllers, self.stats,
@@ -132,8 +133,8 @@ class WorkerHost(Agent):
     def wire(self, message: Wire) -> None:
         """Join a negotiation whose controller lives elsewhere (COHDA between cells)."""
         addresses = {eid: address_of(entry) for eid, entry in message.addresses.items()}
-        wire_negotiation(message.controller, message.children, None, self.agents, addresses,
-                         self.settings)
+        wire_negotiation(from_spec(message.negotiation, NEGOTIATIONS), message.controller,
+                         message.children, None, self.agents, addresses)
 
     def start_cycle(self, message: CycleStart) -> None:
         """Begin the cycle for every local unit with the state it was sent."""
@@ -156,7 +157,7 @@ def _addr(value: Any) -> Any:
 async def serve(host: str, port: int, *, watch_stdin: bool = False) -> None:
     """Run a worker until it is told to stop."""
     stop = asyncio.Event()
-    container = create_container(TransportConfig(host=host, port=port))
+    container = create_container(TransportConfig(TcpTransport(host, port)))
     worker = WorkerHost(stop)
     container.register(worker, suggested_aid=HOST_AID)
     await container.start()
@@ -186,7 +187,7 @@ def main(argv: list[str] | None = None) -> None:
                         help="permit binding a non-loopback address")
     parser.add_argument("--watch-stdin", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
-    if args.host not in LOOPBACK and not args.allow_remote:
+    if not is_loopback(args.host) and not args.allow_remote:
         parser.error(f"--host {args.host} is not loopback: pass --allow-remote to expose the "
                      "worker to the network")
     if not 0 <= args.port <= 65535:
