@@ -167,3 +167,38 @@ def test_every_point_of_the_box_has_an_allocation_that_keeps_the_limits(problem,
     assert (result.production <= problem.p_max + 1e-7).all()
     assert (result.consumption >= problem.c_min - 1e-7).all()
     assert (result.consumption <= problem.c_max + 1e-7).all()
+
+
+def test_wraps_the_look_ahead_strategy():
+    """PV 2 MW and a battery under a bus that allows 1 MW of net injection at interval 0.
+
+    The look-ahead top plans on the cell's horizon, whose interval 0 the grid narrowed:
+    the battery must take at least 1 MW before any curtailment; later intervals stay free.
+    """
+    from mosaik_components.mas.model.horizon import Costs
+    from mosaik_components.mas.strategies import LookaheadStrategy
+    from mosaik_components.massca_units.battery import battery_flex
+    from mosaik_components.massca_units.unitflex import producer_flex
+
+    length, step_h = 4, 0.25
+    battery = battery_flex(0.5, {"capacity_mwh": 2.0, "soc_min": 0.1, "soc_max": 1.0,
+                                 "p_charge_mw": 1.5, "p_discharge_mw": 1.5, "eta_c": 1.0,
+                                 "eta_d": 1.0}, length, step_h, Costs(), cyclic=False)
+    states = [UnitState.of_horizon(producer_flex(step_h, np.full(length, 2.0), 5.0)),
+              UnitState.of_horizon(battery)]
+    strategy = GridAware(inner=LookaheadStrategy(objective="exchange"))
+    view = View("cell", 0, 0, 900.0, _view(), ("a", "b"))
+    own = strategy.aggregate(states, view)
+    assert own.horizon.consumption.min[0] == pytest.approx(1.0)  # forced charging ...
+    assert own.horizon.production.max[0] == pytest.approx(2.0)  # ... instead of curtailing
+    assert own.horizon.consumption.min[1] == 0.0  # later intervals untouched
+    system = strategy.aggregate([own], View("core", 0, 0, 900.0))
+    target = strategy.decide(system, 0.0, View("core", 0, 0, 900.0))
+    cell_target = strategy.split(target, [own], View("core", 0, 0, 900.0))[0]
+    targets, report = strategy.split_with_report(cell_target, states, view)
+    net = sum(t.production - t.consumption for t in targets)
+    assert net <= 1.0 + 1e-6 and report.ok
+    assert targets[1].consumption >= 1.0 - 1e-6  # the battery absorbs what the grid needs
+    assert report.curtailed_mw <= report.inner_curtailed_mw + 1e-6  # no grid curtailment
+    for t in targets:  # the plans start where the targets are
+        assert (t.plan.production[0], t.plan.consumption[0]) == (t.production, t.consumption)

@@ -49,6 +49,7 @@ import numpy as np
 from ..model.errors import StrategyError
 from ..model.flexibility import Flex, Target, UnitState
 from ..model.grid import GridLimits, GridView
+from ..model.horizon import Band, HorizonFlex
 from .balance import BalanceStrategy
 from .base import View, accepts_view
 from .grid_lp import TOL, CellProblem, Rows, allocate, feasible_box, full_box_feasible
@@ -295,15 +296,69 @@ def _remaining(problem: CellProblem, net: np.ndarray) -> tuple[Violation, ...]:
 
 
 def _narrowed(state: UnitState, box: tuple[float, float, float, float]) -> UnitState:
-    """``state`` with its bands intersected with the box (lo <= hi kept)."""
+    """``state`` with its bands intersected with the box (lo <= hi kept).
+
+    A state with a horizon (a look-ahead aggregate) gets interval 0 of its horizon
+    narrowed alike, part by part (:func:`_narrow_horizon`), so a look-ahead top that plans
+    on the horizon sees the grid's limits for the interval being decided.
+    """
     p_lo, p_hi, c_lo, c_hi = box
     p, c = state.production, state.consumption
     p_max = min(max(p_hi, p.min), p.max)
     p_min = min(max(p_lo, p.min), p_max)
     c_max = min(max(c_hi, c.min), c.max)
     c_min = min(max(c_lo, c.min), c_max)
-    return UnitState(Flex(p.current, p_min, p_max), Flex(c.current, c_min, c_max),
-                     state.horizon)
+    horizon = state.horizon
+    if horizon is not None:
+        horizon = _narrow_horizon(horizon, (p_min, p_max), (c_min, c_max))
+    return UnitState(Flex(p.current, p_min, p_max), Flex(c.current, c_min, c_max), horizon)
+
+
+def _narrow_horizon(flex: HorizonFlex, production: tuple[float, float],
+                    consumption: tuple[float, float]) -> HorizonFlex:
+    """``flex`` with interval 0's summed bands moved to ``production``/``consumption``.
+
+    The change is shared among the parts (or taken by the horizon itself without parts)
+    in proportion to each part's room in interval 0; later intervals stay as they are.
+    """
+    parts = [part for _, part in flex.parts] or [flex]
+    bands = {side: _narrow_first([getattr(part, side) for part in parts], *bounds)
+             for side, bounds in (("production", production), ("consumption", consumption))}
+    new_parts = [replace(part, production=bands["production"][i],
+                         consumption=bands["consumption"][i]) for i, part in enumerate(parts)]
+    if not flex.parts:
+        return new_parts[0]
+    summed = {side: Band(*(np.sum([getattr(getattr(part, side), name) for part in new_parts],
+                                  axis=0) for name in ("expected", "min", "max")))
+              for side in ("production", "consumption")}
+    return replace(flex, production=summed["production"], consumption=summed["consumption"],
+                   parts=tuple((key, part) for (key, _), part in zip(
+                       flex.parts, new_parts, strict=True)))
+
+
+def _narrow_first(bands: list[Band], low: float, high: float) -> list[Band]:
+    """Interval 0 of ``bands`` with minima adding up to ``low`` and maxima to ``high``.
+
+    Both lie within the current sums; each band moves in proportion to its room.
+    """
+    minima = np.array([band.min[0] for band in bands])
+    maxima = np.array([band.max[0] for band in bands])
+    maxima = maxima - _shares(maxima - minima, maxima.sum() - high)
+    minima = minima + _shares(maxima - minima, low - minima.sum())
+    result = []
+    for band, lo, hi in zip(bands, minima, maxima, strict=True):
+        new_min, new_max = band.min.copy(), band.max.copy()
+        new_min[0], new_max[0] = lo, max(hi, lo)
+        result.append(Band(band.expected, new_min, new_max))
+    return result
+
+
+def _shares(room: np.ndarray, amount: float) -> np.ndarray:
+    """``amount`` (when > 0) split in proportion to ``room``, none above its room."""
+    room = np.maximum(room, 0.0)
+    if amount <= 0 or room.sum() <= 0:
+        return np.zeros_like(room)
+    return room * min(amount / room.sum(), 1.0)
 
 
 def _exact_sum(values: np.ndarray, total: float, low: np.ndarray, high: np.ndarray
