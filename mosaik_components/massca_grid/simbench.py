@@ -50,6 +50,7 @@ import copy
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Literal
 
@@ -106,7 +107,7 @@ class SimbenchCells:
                 "load": self.net.load[["simbench_code", "profile", "p_mw", "q_mvar"]].copy(),
                 "sgen": self.net.sgen[["simbench_code", "profile", "p_mw"]].copy()}
 
-    @property
+    @cached_property
     def time(self) -> pd.DatetimeIndex:
         """The full time axis (naive timestamps, CET; see the module docstring)."""
         return time_axis(next(iter(self.grids.values())).time_labels)
@@ -192,6 +193,10 @@ def build_simbench_cells(
     if isinstance(cells, int) and cells <= len(codes):
         codes = codes[:cells]
     grids = {code: load_grid(code, cache_dir) for code in codes}
+    first = next(iter(grids.values()))
+    for grid in grids.values():
+        if grid.time_labels != first.time_labels:
+            raise ConfigError(f"codes: {grid.code!r} has another time axis than {first.code!r}")
     candidates = {code: _candidates(grid, level, min_buses) for code, grid in grids.items()}
     chosen = _choose(cells, candidates, level)
     used = list(dict.fromkeys(code for code, _ in chosen))
@@ -231,7 +236,7 @@ def _check_args(codes: object, cells: object, level: object, min_buses: object,
     if isinstance(cells, str | bool | int) or not isinstance(cells, Sequence) or not cells:
         raise ConfigError(f"cells must be an integer >= 1 or a list of 'code:k', got {cells!r}")
     named = list(dict.fromkeys(_parse_ref(ref, level)[0] for ref in cells))
-    return named
+    return _check_args(named, None, level, min_buses, storage)
 
 
 def _parse_ref(ref: object, level: object) -> tuple[str, int]:

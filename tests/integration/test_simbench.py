@@ -22,7 +22,6 @@ from mosaik_components.mas.model.errors import ConfigError
 from mosaik_components.mas.model.grid import GridView
 from mosaik_components.massca_grid import simbench_cache
 from mosaik_components.massca_grid.simbench import build_simbench_cells
-from tests.conftest import sim_instance
 
 CELLS = ["1-MV-rural--1-sw:1", "1-MV-comm--1-sw:1"]
 START = pd.Timestamp("2016-05-29 11:00")  # CET: a sunny Sunday noon
@@ -108,8 +107,7 @@ def test_time_axis_is_uniform_cet(cells):
 def test_cell_views_in_a_mosaik_world(cells, tmp_path):
     net = copy.deepcopy(cells.net)
     csv = cells.write_csv(tmp_path / "powers.csv", START, 1)
-    world = mosaik.World(CONFIG)
-    try:
+    with mosaik.World(CONFIG) as world:  # kept open after run for the extra methods
         grid_sim = world.start("Grid", step_size=900)
         grid = grid_sim.Grid(net=net)
         entities = {e.eid: e for e in grid.children}
@@ -128,15 +126,12 @@ def test_cell_views_in_a_mosaik_world(cells, tmp_path):
         for view in views:
             world.connect(view, sink, "grid")
         world.connect(entities["Transformer-0"], sink, "loading[%]")
-        sim = sim_instance(grid_sim)
-        sim.disable_elements([f"Load-{i}" for i in net.load.index]
-                             + [f"StaticGen-{i}" for i in net.sgen.index])
+        grid_sim.disable_elements([f"Load-{i}" for i in net.load.index]
+                                  + [f"StaticGen-{i}" for i in net.sgen.index])
         world.run(until=4 * 900)
-    finally:
-        if not world.loop.is_closed():
-            world.shutdown()
-    data = {src: {attr: dict(values) for attr, values in attrs.items()}
-            for src, attrs in sim_instance(collector_sim).data.items()}
+        data = {view.full_id: collector_sim.last(view.full_id, "grid") for view in views}
+        loading = collector_sim.last(entities["Transformer-0"].full_id, "loading[%]")
+        view_seconds = grid_sim.cell_view_seconds()
     powers = cells.powers(START, 1)
     reference = copy.deepcopy(cells.net)
     for step in range(4):
@@ -145,14 +140,14 @@ def test_cell_views_in_a_mosaik_world(cells, tmp_path):
         reference.sgen["p_mw"] = powers.sgen_p_mw.iloc[step].to_numpy()
         pp.runpp(reference, numba=False)
         for cell, view in enumerate(views):
-            got = GridView.from_dict(data[view.full_id]["grid"][step * 900])
+            got = GridView.from_dict(data[view.full_id][step * 900])
             buses = reference.bus.index[reference.bus.cell == cell]
             np.testing.assert_allclose(got.vm_pu, reference.res_bus.vm_pu[buses], atol=1e-8)
             assert got.units == tuple(units[cell]) and got.limits.v_max == 1.04
             assert (got.dv_dp > 0).all() and got.dloading_dp.shape[1] == len(units[cell])
-        assert data[entities["Transformer-0"].full_id]["loading[%]"][step * 900] == (
-            pytest.approx(reference.res_trafo.loading_percent[0], rel=1e-6))
-    assert sim.cell_view_s > 0
+        assert loading[step * 900] == pytest.approx(reference.res_trafo.loading_percent[0],
+                                                    rel=1e-6)
+    assert view_seconds > 0
 
 
 @pytest.mark.parametrize("kwargs, message", [

@@ -202,3 +202,23 @@ def test_wraps_the_look_ahead_strategy():
     assert report.curtailed_mw <= report.inner_curtailed_mw + 1e-6  # no grid curtailment
     for t in targets:  # the plans start where the targets are
         assert (t.plan.production[0], t.plan.consumption[0]) == (t.production, t.consumption)
+
+
+def test_built_by_name_with_options_and_bad_options_are_named():
+    from mosaik_components.mas.model.errors import ConfigError
+    from mosaik_components.mas.strategies import LookaheadStrategy
+    from mosaik_components.mas.strategies.registry import build_strategy
+
+    built = build_strategy("grid_aware", {"inner": "lookahead", "inner_options": {
+        "objective": "peak"}, "limits": {"v_max": 1.04}})
+    assert isinstance(built.inner, LookaheadStrategy) and built.inner.objective == "peak"
+    assert built.limits == GridLimits(0.95, 1.04, 100.0)
+    for options, message in (
+            ({"limits": {"v_min": 1.05, "v_max": 1.0}},
+             r"grid_aware.limits: need 0.5 <= v_min < v_max <= 1.5 pu, got v_min=1.05"),
+            ({"limits": {"loading_max": -3}}, r"grid_aware.limits.loading_max must be in"),
+            ({"limits": {"vmax": 1.0}}, r"grid_aware.limits: unknown field\(s\) \['vmax'\]"),
+            ({"inner": "nope"}, r"strategy: unknown name 'nope'"),
+            ({"inner": 3}, r"grid_aware.inner must be a strategy, got 3")):
+        with pytest.raises(ConfigError, match=message):
+            build_strategy("grid_aware", options)

@@ -39,19 +39,19 @@ a child missing from the view is an error naming it.
 from __future__ import annotations
 
 import inspect
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from typing import Any
 
 import numpy as np
 
-from ..model.errors import StrategyError
+from ..model.errors import ConfigError, StateError, StrategyError
 from ..model.flexibility import Flex, Target, UnitState
 from ..model.grid import GridLimits, GridView
 from ..model.horizon import Band, HorizonFlex
 from .balance import BalanceStrategy
-from .base import View, accepts_view
+from .base import Strategy, View, accepts_view
 from .grid_lp import TOL, CellProblem, Rows, allocate, feasible_box, full_box_feasible
 
 __all__ = ["GridAware", "GridReport", "Violation", "measured_violations"]
@@ -136,11 +136,30 @@ def measured_violations(grid: GridView, limits: GridLimits | None = None
 
 @dataclass(frozen=True)
 class GridAware:
-    """See the module docstring. ``limits`` overrides the limits the view carries."""
+    """See the module docstring.
+
+    ``inner``: a strategy instance, or a name or ``"module:Class"`` the strategy registry
+    builds (with ``inner_options``); ``limits``: a :class:`GridLimits` or a dict with
+    ``v_min``, ``v_max``, ``loading_max`` that overrides the limits the views carry.
+    Both are checked when the strategy is built (:class:`ConfigError` naming the value),
+    so ``strategy="grid_aware", strategy_options={"inner": "lookahead", "limits":
+    {"v_max": 1.04}}`` works from a scenario.
+    """
 
     inner: Any = field(default_factory=BalanceStrategy)
-    limits: GridLimits | None = None
+    limits: GridLimits | Mapping[str, float] | None = None
+    inner_options: Mapping[str, Any] | None = None
     name: str = "grid_aware"
+
+    def __post_init__(self) -> None:
+        from .registry import build_strategy
+
+        if isinstance(self.inner, str | type) or self.inner_options:
+            object.__setattr__(self, "inner", build_strategy(self.inner, self.inner_options))
+        elif not isinstance(self.inner, Strategy):
+            raise ConfigError(f"grid_aware.inner must be a strategy, got {self.inner!r}")
+        if self.limits is not None:
+            object.__setattr__(self, "limits", _checked_limits(self.limits))
 
     def aggregate(self, children: Sequence[UnitState], view: View | None = None) -> UnitState:
         """The inner aggregate with bands narrowed to what the grid allows."""
@@ -221,6 +240,22 @@ class GridAware:
         problem = CellProblem(p_min, p_max, c_min, c_max, x0, a, bound, rows, generation,
                               load, weights).binding()
         return problem if len(problem.rows) else None
+
+
+def _checked_limits(limits: object) -> GridLimits:
+    if isinstance(limits, GridLimits):
+        limits = {"v_min": limits.v_min, "v_max": limits.v_max,
+                  "loading_max": limits.loading_max}
+    if not isinstance(limits, Mapping):
+        raise ConfigError(f"grid_aware.limits must be a dict with v_min, v_max, loading_max, "
+                          f"got {limits!r}")
+    unknown = set(limits) - {"v_min", "v_max", "loading_max"}
+    if unknown:
+        raise ConfigError(f"grid_aware.limits: unknown field(s) {sorted(unknown)}")
+    try:
+        return GridLimits.checked(**limits, what="grid_aware.limits")
+    except StateError as exc:
+        raise ConfigError(str(exc)) from None
 
 
 def _call(inner: Any, name: str, args: tuple, view: View | None, count: int) -> Any:
