@@ -16,7 +16,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from mosaik_components.mas.model.errors import StrategyError
@@ -149,6 +149,7 @@ def problems(draw):
                        gen, load, np.ones(n))
 
 
+@settings(max_examples=40, deadline=None)
 @given(problems(), st.floats(0, 1), st.floats(0, 1))
 def test_every_point_of_the_box_has_an_allocation_that_keeps_the_limits(problem, u, v):
     box = feasible_box(problem)
