@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -142,11 +143,11 @@ def _read(code: str, net_file: Path, profile_file: Path) -> CachedGrid:
     return CachedGrid(code, net, labels, profiles)
 
 
-def _write_atomic(path: Path, write: object) -> None:
+def _write_atomic(path: Path, write: Callable[[Path], object]) -> None:
     handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=path.name, suffix=".tmp")
     os.close(handle)
     try:
-        write(Path(temporary))  # type: ignore[operator]
+        write(Path(temporary))
         os.replace(temporary, path)
     finally:
         if os.path.exists(temporary):
