@@ -35,7 +35,11 @@ SWEEP_PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 
 export SWEEP_PORT
 results=results/docker-smoke
 work=$(mktemp -d)
-cleanup() { "${compose[@]}" down --remove-orphans >/dev/null 2>&1 || true; rm -rf "$work"; }
+cleanup() {
+    "${compose[@]}" down --remove-orphans >/dev/null 2>&1 || true
+    docker image rm massca-sweep:smoke-rebuild >/dev/null 2>&1 || true
+    rm -rf "$work"
+}
 trap cleanup EXIT
 fail() { echo "SMOKE FAILED: $*" >&2; exit 1; }
 now() { date +%s.%N; }
@@ -63,9 +67,9 @@ start=$(now)
 "${compose[@]}" build >"$work/build.log" 2>&1 || { tail -30 "$work/build.log"; fail "build"; }
 timings[build]=$(took "$start")
 context=$(DOCKER_BUILDKIT=0 docker build "${build_network[@]}" -f scalability/Dockerfile -t "$image" . 2>&1 \
-    | sed -n 's/^Sending build context to Docker daemon *//p')
+    | sed -n "s/^Sending build context to Docker daemon *//p" | tr -d "\r ")
 echo "build context: $context"
-python3 -c "import sys; v, u = sys.argv[1][:-2], sys.argv[1][-2:]; sys.exit(not (u in ('B', 'kB') or u == 'MB' and float(v) < 20))" "$context" \
+python3 -c "import sys; c = sys.argv[1].strip(); v, u = c[:-2], c[-2:]; sys.exit(not (u in ('B', 'kB') or u == 'MB' and float(v) < 20))" "$context" \
     || fail "build context $context (not under 20 MB: check .dockerignore)"
 timings[build context]=$context
 
@@ -74,18 +78,18 @@ mkdir "$work/context"
 git ls-files -co --exclude-standard pyproject.toml README.md mosaik_components scalability/requirements.lock \
     | tar -cf - -T - | tar -xf - -C "$work/context"
 cp .dockerignore "$work/context/" && cp scalability/Dockerfile "$work/context/scalability/"
-echo "# changed by docker_smoke.sh" >> "$work/context/mosaik_components/massca/sweep/__init__.py"
+echo "# changed by docker_smoke.sh at $(date +%s.%N)" >> "$work/context/mosaik_components/massca/sweep/__init__.py"
 start=$(now)
 DOCKER_BUILDKIT=0 docker build "${build_network[@]}" -f "$work/context/scalability/Dockerfile" \
     -t massca-sweep:smoke-rebuild "$work/context" >"$work/rebuild.log" 2>&1 || { tail -30 "$work/rebuild.log"; fail "rebuild"; }
 timings[rebuild after a code change]=$(took "$start")
 grep -A1 "pip install --no-deps -r requirements.lock" "$work/rebuild.log" | grep -q "Using cache" \
     || fail "the dependency layer was rebuilt after a code change"
-layers() { docker image inspect -f '{{range .RootFS.Layers}}{{println .}}{{end}}' "$1"; }
+layers() { docker image inspect -f '{{range .RootFS.Layers}}{{println .}}{{end}}' "$1" | grep -v '^$'; }
 layers "$image" | head -4 > "$work/a"; layers massca-sweep:smoke-rebuild | head -4 > "$work/b"
 cmp -s "$work/a" "$work/b" || fail "base/dependency layers differ after a code change"
 [[ $(layers "$image" | tail -1) != $(layers massca-sweep:smoke-rebuild | tail -1) ]] || fail "code layer unchanged"
-docker image rm massca-sweep:smoke-rebuild >/dev/null
+
 
 echo "== 3. the smoke sweep in Docker"
 fresh ok

@@ -242,3 +242,18 @@ def test_sigint_stops_the_sweep_records_nothing_and_cleans_up(tmp_path):
     assert gone(scenarios)
     assert list((tmp_path / "tmp").iterdir()) == []
     assert results.read_rows(tmp_path / "out" / "runs.csv") == []
+
+
+def test_a_scheduler_without_workers_is_an_error(tmp_path, monkeypatch, capsys):
+    from distributed import LocalCluster
+
+    from mosaik_components.massca.sweep import executors
+
+    monkeypatch.setattr(executors, "WORKER_WAIT_S", 1.0)
+    with LocalCluster(n_workers=0, host="127.0.0.1", protocol="tcp", processes=False,
+                      dashboard_address=None) as cluster:
+        code = sweep.main(["run", *SMALL, "--scheduler", cluster.scheduler_address,
+                           "--out", str(tmp_path / "o")])
+    assert code == 1
+    assert "error: no Dask worker joined the scheduler" in capsys.readouterr().err
+    assert results.read_rows(tmp_path / "o" / "runs.csv") == []

@@ -115,8 +115,7 @@ class DaskExecutor:
     """Points as Dask tasks on a local cluster (default) or an existing scheduler."""
 
     def __init__(self, jobs: int, options: dict[str, Any], scheduler: str | None) -> None:
-        import dask
-        from distributed import Client, Event, LocalCluster
+        from distributed import Event
 
         from mosaik_components.massca import __version__
 
@@ -124,32 +123,44 @@ class DaskExecutor:
         self.version = __version__
         self.tag = uuid.uuid4().hex[:8]
         self.cluster: Any = None
+        self.client: Any = None
         self.scratch: Path | None = None
         self.janitor: subprocess.Popen | None = None
         self.stopping = self.event_set = False
-        if scheduler is None:
-            self.scratch = Path(tempfile.mkdtemp(prefix="massca-sweep-dask-"))
-            self.janitor = _start_janitor(self.scratch)
-            # the workers inherit an ignored SIGINT: Ctrl-C stops the sweep, which then
-            # ends the points and the cluster in order (no tracebacks from the workers)
-            handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
-            try:
-                with dask.config.set({"temporary-directory": str(self.scratch)}):
-                    self.cluster = LocalCluster(
-                        n_workers=jobs, threads_per_worker=1, processes=True,
-                        host="127.0.0.1", dashboard_address=None,
-                        local_directory=str(self.scratch), silence_logs=40)
-            finally:
-                signal.signal(signal.SIGINT, handler)
-            self.client = Client(self.cluster)
-        else:
+        try:
+            self._connect(jobs, scheduler)
+            self.address = self.client.scheduler.address
+            self.event = Event(f"massca-sweep-stop-{self.tag}", client=self.client)
+            self._wait_for_workers()
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self, jobs: int, scheduler: str | None) -> None:
+        """A client of the given scheduler, or of a new local cluster."""
+        import dask
+        from distributed import Client, LocalCluster
+
+        if scheduler is not None:
             try:
                 self.client = Client(scheduler, timeout=30)
             except (OSError, TimeoutError) as exc:
                 raise ExecutorError(f"scheduler: cannot reach {scheduler!r}: {exc}") from None
-        self.address = self.client.scheduler.address
-        self.event = Event(f"massca-sweep-stop-{self.tag}", client=self.client)
-        self._wait_for_workers()
+            return
+        self.scratch = Path(tempfile.mkdtemp(prefix="massca-sweep-dask-"))
+        self.janitor = _start_janitor(self.scratch)
+        # the workers inherit an ignored SIGINT: Ctrl-C stops the sweep, which then ends
+        # the points and the cluster in order (no tracebacks from the workers)
+        handler = signal.signal(signal.SIGINT, signal.SIG_IGN)
+        try:
+            with dask.config.set({"temporary-directory": str(self.scratch)}):
+                self.cluster = LocalCluster(
+                    n_workers=jobs, threads_per_worker=1, processes=True, host="127.0.0.1",
+                    dashboard_address=None, local_directory=str(self.scratch),
+                    silence_logs=40)
+        finally:
+            signal.signal(signal.SIGINT, handler)
+        self.client = Client(self.cluster)
 
     def _wait_for_workers(self) -> None:
         try:
@@ -217,7 +228,8 @@ class DaskExecutor:
 
     def close(self) -> None:
         """Close the client, and the local cluster and its scratch folder if ours."""
-        self.client.close()
+        if self.client is not None:
+            self.client.close()
         if self.cluster is not None:
             self.cluster.close()
         if self.scratch is not None:
