@@ -74,6 +74,8 @@ def test_bad_config_values_fail_before_any_run(content, message, tmp_path, capsy
         (["run", "--strategy", "foo"], "strategy: unknown name 'foo'; known: ['balance']"),
         (["run", "--strategy", "no_such_module:X"], "cannot import 'no_such_module:X'"),
         (["run", "--config", "/nope.json"], "--config: cannot read '/nope.json'"),
+        (["run", "--executor", "threads", "--scheduler", "tcp://127.0.0.1:1"],
+         "scheduler: 'tcp://127.0.0.1:1' needs the executor 'dask', got executor 'threads'"),
         (["merge", "/no/such/folder", "--out", "/tmp/x"], "'/no/such/folder' has no runs.csv"),
         (["report", "--out", "/no/such/folder"], "'/no/such/folder' has no runs.csv"),
     ],

@@ -177,14 +177,17 @@ def resolve(file: Path | None, cli: dict[str, Any]) -> SweepConfig:
     from_file = load_file(file) if file is not None else {}
     given = {k: v for k, v in cli.items() if v is not None and k in DEFAULTS}
     merged = {**DEFAULTS, **from_file, **given}
-    if given.get("scheduler") is not None and "executor" not in given:
-        merged["executor"] = "dask"  # --scheduler implies the Dask executor
+    if merged["scheduler"] is not None and "executor" not in {**from_file, **given}:
+        merged["executor"] = "dask"  # a scheduler implies the Dask executor
     try:
         config = SweepConfig(**merged)
     except ValidationError as exc:
         raise SweepConfigError(_explain(exc, from_file, given, file)) from None
     except SweepConfigError as exc:  # raised by int_range/parse_shard outside a validator
         raise SweepConfigError(str(exc)) from None
+    if config.scheduler is not None and config.executor != "dask":
+        raise SweepConfigError(f"scheduler: {config.scheduler!r} needs the executor 'dask', "
+                               f"got executor {config.executor!r}")
     if config.executor == "dask":
         _require_dask()
     return config
