@@ -89,7 +89,7 @@ def run_point(point: Point, options: dict[str, Any],
     if child.returncode != 0 or not stdout.strip():
         return failed_row(point, spec["seed"],
                           f"supervisor exit {child.returncode}: {error_line(stderr)}"), []
-    data = json.loads(stdout)
+    data = json.loads(stdout.strip().splitlines()[-1])  # the last line: the result
     return data["row"], data["steps"]
 
 
