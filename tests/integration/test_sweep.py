@@ -15,6 +15,7 @@ import time
 import psutil
 import pytest
 
+from mosaik_components.mas.strategies import STRATEGIES
 from mosaik_components.massca.sweep import results
 from mosaik_components.massca.sweep import runner as sweep
 from mosaik_components.massca.sweep.config import int_range
@@ -71,7 +72,8 @@ def test_bad_config_values_fail_before_any_run(content, message, tmp_path, capsy
         (["run", "--until", "60"], "until: Input should be greater than or equal to 900"),
         (["run", "--timeout", "-5"], "timeout: must be finite and > 0 s, got -5.0"),
         (["run", "--timeout", "inf"], "timeout: must be finite and > 0 s, got inf"),
-        (["run", "--strategy", "foo"], "strategy: unknown name 'foo'; known: ['balance']"),
+        (["run", "--strategy", "foo"],
+         f"strategy: unknown name 'foo'; known: {sorted(STRATEGIES)} or 'package.module:Class'"),
         (["run", "--strategy", "no_such_module:X"], "cannot import 'no_such_module:X'"),
         (["run", "--config", "/nope.json"], "--config: cannot read '/nope.json'"),
         (["run", "--executor", "threads", "--scheduler", "tcp://127.0.0.1:1"],
