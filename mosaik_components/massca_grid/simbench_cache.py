@@ -22,6 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
+from types import ModuleType
 
 import numpy as np
 import pandapower as pp
@@ -50,9 +51,19 @@ class CachedGrid:
     profiles: dict[str, tuple[tuple[str, ...], np.ndarray]]
 
 
+def _simbench() -> ModuleType:
+    """The simbench package, or an error saying how to install it."""
+    try:
+        import simbench
+    except ImportError:
+        raise ConfigError("SimBench grids need the simbench package: "
+                          "pip install 'massca[simbench]'") from None
+    return simbench
+
+
 def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
     """The cache directory for this simbench version (see the module docstring)."""
-    import simbench
+    simbench = _simbench()
 
     if cache_dir is not None:
         base = Path(cache_dir)
@@ -70,8 +81,7 @@ def cache_root(cache_dir: str | os.PathLike[str] | None = None) -> Path:
 @lru_cache(maxsize=1)
 def known_codes() -> frozenset[str]:
     """Every SimBench code the installed simbench package can build."""
-    import simbench
-
+    simbench = _simbench()
     return frozenset(simbench.collect_all_simbench_codes())
 
 
@@ -95,9 +105,7 @@ def load_grid(code: str, cache_dir: str | os.PathLike[str] | None = None) -> Cac
 
 
 def _build(code: str) -> CachedGrid:
-    import simbench
-
-    net = simbench.get_simbench_net(code)
+    net = _simbench().get_simbench_net(code)
     frames = net.pop("profiles", {}) if "profiles" in net else {}
     labels: tuple[str, ...] | None = None
     profiles = {}
