@@ -71,6 +71,10 @@ class MasscaCoordination:
     initial: Callable[[str], Any] = lambda eid: None
     last_ok: bool = True
 
+    def take_notes(self) -> dict[str, Any]:
+        """MASSCA's hooks report nothing beyond their states."""
+        return {}
+
     def own_state(self, eid: str) -> Any:
         """The entity's own state (a deep copy, as MASSCA's agents handed it on)."""
         if eid not in self.own:

@@ -26,7 +26,10 @@ AGGREGATE_OUTPUTS = (
 CORE_OUTPUTS = ("steptime", "messages", "rejected", "iterations", "converged",
                 "negotiations", "deviation[MW]", "P_exchange[MW]", "P_uncontrolled[MW]",
                 *AGGREGATE_OUTPUTS)
-CONTROLLER_OUTPUTS = (*AGGREGATE_OUTPUTS, "P_set[MW]")
+#: a grid-aware controller's report of the last iteration: limits it predicts it could
+#: not meet (count, worst excess in pu or percentage points) and what it curtailed
+GRID_OUTPUTS = ("grid_violations", "grid_excess", "grid_curtailed[MW]")
+CONTROLLER_OUTPUTS = (*AGGREGATE_OUTPUTS, "P_set[MW]", *GRID_OUTPUTS)
 UNIT_PARAMS = ["controller", "kind", "current", "min", "max", "P_min[MW]", "P_max[MW]"]
 #: Outputs that describe a state until the next step (mosaik "persistent"): all of the
 #: core's and controllers'. A unit's setpoints are events (not persistent): a unit

@@ -173,8 +173,10 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             elif entity.role == "core":
                 data[eid] = _pick(self._core_values(report), attrs)
             else:
-                data[eid] = _pick(self.bridge.controller_outputs(
-                    report.aggregates.get(eid), report.targets.get(eid)), attrs)
+                values = self.bridge.controller_outputs(report.aggregates.get(eid),
+                                                        report.targets.get(eid))
+                values.update(grid_outputs(report.notes.get(eid)))
+                data[eid] = _pick(values, attrs)
         return data
 
     def finalize(self) -> None:
@@ -292,6 +294,16 @@ def _single(eid: str, attr: str, sources: Mapping[str, Any]) -> Any:
         raise StateError(f"entity {eid!r}: input {attr!r} takes exactly one source, got "
                          f"{sorted(sources)}")
     return next(iter(sources.values()))
+
+
+def grid_outputs(note: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A grid-aware controller's report as output attributes (zeros without a report)."""
+    if note is None:
+        return {"grid_violations": 0, "grid_excess": 0.0, "grid_curtailed[MW]": 0.0}
+    remaining = note["remaining"]
+    return {"grid_violations": len(remaining),
+            "grid_excess": max((v["excess"] for v in remaining), default=0.0),
+            "grid_curtailed[MW]": note["curtailed_mw"]}
 
 
 def _pick(values: Mapping[str, Any], attrs: list[str]) -> dict[str, Any]:

@@ -86,6 +86,8 @@ class CycleReport:
     deviation: float = 0.0
     #: messages rejected since the runtime started
     rejected: int = 0
+    #: per-controller reports of reporting strategies (e.g. grid_aware), plain data
+    notes: dict[str, Any] = field(default_factory=dict)
 
 
 class MasRuntime:
@@ -275,6 +277,7 @@ class MasRuntime:
             targets={c.eid: c.target for c in controllers},
             top_reports=dict(core.reports), top_instructions=dict(core.instructions),
             negotiations=negotiations, deviation=deviation, rejected=self.stats.rejected,
+            notes=self.coordination.take_notes(),
         )
 
     def describe(self) -> dict[str, Any]:

@@ -69,6 +69,10 @@ class Coordination(Protocol):
         """A unit's result (what it will run at) from its instruction."""
         ...
 
+    def take_notes(self) -> dict[str, Any]:
+        """Per-controller reports of the last cycle(s), plain data (then cleared)."""
+        ...
+
 
 @dataclass(slots=True)
 class StrategyCoordination:
@@ -77,6 +81,8 @@ class StrategyCoordination:
     strategy: Strategy
     #: which of aggregate/decide/split take the ``view`` argument
     _viewed: tuple[bool, bool, bool] = field(init=False)
+    #: eid -> the plain report of a strategy with ``split_with_report`` (this cycle)
+    _notes: dict[str, Any] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         s = self.strategy
@@ -84,16 +90,23 @@ class StrategyCoordination:
                         accepts_view(s.split, 2))
 
     @staticmethod
-    def view(eid: str, info: CycleInfo) -> View:
-        """What agent ``eid`` knows in this cycle."""
-        return View(eid, info.time, info.iteration, info.step_s, info.grids.get(eid))
+    def view(eid: str, info: CycleInfo, children: Mapping[str, Any] | None = None) -> View:
+        """What agent ``eid`` knows in this cycle (``children``: their eids, in order)."""
+        return View(eid, info.time, info.iteration, info.step_s, info.grids.get(eid),
+                    tuple(children or ()))
+
+    def take_notes(self) -> dict[str, Any]:
+        """What reporting strategies said per controller since the last call (then cleared)."""
+        notes, self._notes = self._notes, {}
+        return notes
 
     def aggregate(
         self, eid: str, own: Any, children: Mapping[str, UnitState], info: CycleInfo
     ) -> UnitState:
         """Delegate to the strategy and type-check the result."""
         states = list(children.values())
-        result = (self.strategy.aggregate(states, self.view(eid, info)) if self._viewed[0]
+        result = (self.strategy.aggregate(states, self.view(eid, info, children))
+                  if self._viewed[0]
                   else self.strategy.aggregate(states))  # type: ignore[call-arg]
         if not isinstance(result, UnitState):
             raise StrategyError(f"{self.strategy.name}.aggregate returned {result!r} for {eid!r}, "
@@ -116,8 +129,14 @@ class StrategyCoordination:
     ) -> dict[str, Target]:
         """Split and verify: every child's target in its band, the sum equal to ours."""
         states = list(children.values())
-        targets = (self.strategy.split(instruction, states, self.view(eid, info))
-                   if self._viewed[2] else self.strategy.split(instruction, states))  # type: ignore[call-arg]
+        reporting = getattr(self.strategy, "split_with_report", None)
+        if reporting is not None:  # e.g. grid_aware: what it did for the grid
+            targets, report = reporting(instruction, states, self.view(eid, info, children))
+            self._notes[eid] = report.to_dict()
+        elif self._viewed[2]:
+            targets = self.strategy.split(instruction, states, self.view(eid, info, children))
+        else:
+            targets = self.strategy.split(instruction, states)  # type: ignore[call-arg]
         where = f"{self.strategy.name}.split at {eid!r}"
         if len(targets) != len(children):
             raise StrategyError(f"{where} returned {len(targets)} targets for "
