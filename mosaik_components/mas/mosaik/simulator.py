@@ -152,12 +152,12 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         cycle = self._cycle_input(time, first)
         report = yield runtime.run_cycle(cycle)
         self.report = report
-        if self.status is not None:
-            self.status.stepped(time, first)
         self.steptime += report.seconds
         self.messages += report.messages
         self.negotiations += report.negotiations
         self._check_convergence(report)
+        if self.status is not None:  # what this step settled, for the status API
+            self.status.stepped(cycle.states)
         return None
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, Any]]:

@@ -3,10 +3,12 @@
 Off unless the MAS simulator gets ``status_port`` (``0``: a free port). The server is an
 ``asyncio`` server started from the simulator's generator-style ``init`` on the
 simulator's own event loop (mosaik's loop in-process, mosaik_api_v3's as a ``cmd``
-process): no threads, so a request is answered between two awaits of the simulation
-and always sees a consistent state. Everything it reports is read from the simulator's
-typed state: ``report`` (the last :class:`~..runtime.runtime.CycleReport`) and
-``entities``; never from agent internals.
+process): no threads. Everything it reports is read from the simulator's typed state:
+at the end of every ``step`` the simulator hands over what that step settled
+(:class:`Settled`: the :class:`~..runtime.runtime.CycleReport`, the unit states the
+cycle started from, time, iteration, convergence), and ``entities`` give the tree; never
+agent internals. A request that arrives while a cycle runs therefore sees the last
+finished cycle, whole, never a new state beside an old setpoint.
 
 Routes (``GET``; anything else 405, unknown paths 404, all bodies JSON):
 
@@ -33,20 +35,21 @@ import json
 import logging
 import time
 from collections import deque
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from ..model.errors import ConfigError
 from ..model.flexibility import Target, UnitState
+from ..runtime.runtime import CycleReport
 from ..runtime.transport import is_loopback
 from .bridge import state_attrs
 
 if TYPE_CHECKING:
     from .simulator import MosaikAgents
 
-__all__ = ["StatusServer", "StatusSettings", "snapshot_status", "snapshot_agents",
-           "snapshot_cell"]
+__all__ = ["StatusServer", "StatusSettings", "Settled", "snapshot_status",
+           "snapshot_agents", "snapshot_cell"]
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +59,19 @@ REQUEST_TIMEOUT_S = 5.0
 MAX_CONNECTIONS = 16
 REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found",
            405: "Method Not Allowed", 503: "Service Unavailable"}
+
+
+@dataclass(frozen=True, slots=True)
+class Settled:
+    """What one finished ``step`` decided, captured at its end (all from one cycle)."""
+
+    time: int
+    iteration: int
+    converged: bool
+    steptime: float
+    offset: float
+    report: CycleReport
+    states: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,6 +130,7 @@ class StatusServer:
         self.first_step: float | None = None
         self.steps = 0
         self.times: deque[int] = deque(maxlen=2)
+        self.settled: Settled | None = None
         self.connections = 0
         self.routes: dict[str, Callable[[], dict[str, Any]]] = {
             "/health": self.health, "/status": self.status, "/agents": self.agents,
@@ -143,13 +160,20 @@ class StatusServer:
                 "port": self.address[1] if self.address else None,
                 "token_required": self.settings.token is not None}
 
-    def stepped(self, time_s: int, first: bool) -> None:
-        """Count a new simulated time (called by the simulator's ``step``)."""
-        if first:
+    def stepped(self, states: Mapping[str, Any]) -> None:
+        """Capture what the step that just ended settled (called at the end of ``step``).
+
+        ``states``: the unit states its cycle started from.
+        """
+        sim = self.sim
+        assert sim.report is not None
+        if sim.iteration == 0:
             self.steps += 1
-            self.times.append(time_s)
+            self.times.append(sim.time)
             if self.first_step is None:
                 self.first_step = time.monotonic()
+        self.settled = Settled(sim.time, sim.iteration, sim.converged, sim.steptime,
+                               sim.offset, sim.report, states)
 
     def close(self) -> None:
         """Stop listening."""
@@ -166,12 +190,12 @@ class StatusServer:
     def status(self) -> dict[str, Any]:
         """Progress and the last cycle (module docstring)."""
         step = self.times[1] - self.times[0] if len(self.times) == 2 else None
-        return snapshot_status(self.sim, self.settings.until, self.steps,
+        return snapshot_status(self.sim, self.settled, self.settings.until, self.steps,
                                self._elapsed(), step)
 
     def agents(self) -> dict[str, Any]:
         """Every agent with its state and setpoint."""
-        return snapshot_agents(self.sim)
+        return snapshot_agents(self.sim, self.settled)
 
     def _elapsed(self) -> float | None:
         return None if self.first_step is None else time.monotonic() - self.first_step
@@ -180,7 +204,7 @@ class StatusServer:
         if path in self.routes:
             return 200, self.routes[path]()
         if path.startswith("/cells/"):
-            cell = snapshot_cell(self.sim, path.removeprefix("/cells/"))
+            cell = snapshot_cell(self.sim, self.settled, path.removeprefix("/cells/"))
             if cell is None:
                 return 404, {"error": f"no cell {path.removeprefix('/cells/')!r}"}
             return 200, cell
@@ -239,48 +263,48 @@ class StatusServer:
         return False
 
 
-def snapshot_status(sim: MosaikAgents, until: int | None, steps: int,
-                    elapsed: float | None, step: int | None = None) -> dict[str, Any]:
-    """``/status``: where the simulation is and what the last cycle cost.
+def snapshot_status(sim: MosaikAgents, settled: Settled | None, until: int | None,
+                    steps: int, elapsed: float | None, step: int | None = None
+                    ) -> dict[str, Any]:
+    """``/status``: where the simulation is and what the last finished cycle cost.
 
-    ``progress`` is the share of ``until`` simulated once the current step is done
+    ``progress`` is the share of ``until`` simulated once the step at ``time`` is done
     (``step``: the last difference between stepped times; unknown before the second).
     """
-    report = sim.report
-    started = sim.time >= 0
     roles = [e.role for e in sim.entities.values()]
+    counts = {"agents": len(roles), "units": roles.count("unit"),
+              "controllers": roles.count("controller"), "steps": steps, "until": until,
+              "steps_per_s": steps / elapsed if elapsed else None}
+    if settled is None:
+        return {"time": None, "progress": None, "iterations": 0, "converged": None,
+                "step_agent_time_s": 0.0, "cycle": None, "rejected": 0, "offset_MW": None,
+                **counts}
+    report = settled.report
     return {
-        "time": sim.time if started else None,
-        "until": until,
-        "progress": min(1.0, (sim.time + (step or 0)) / until) if started and until
-        else None,
-        "steps": steps,
-        "steps_per_s": steps / elapsed if elapsed else None,
-        "iterations": sim.iteration + 1 if started else 0,
-        "converged": sim.converged if report is not None else None,
-        "step_agent_time_s": sim.steptime,
-        "cycle": None if report is None else {
-            "cycle": report.cycle, "agent_time_s": report.seconds,
-            "messages": report.messages, "negotiations": report.negotiations,
-            "deviation_MW": report.deviation},
-        "rejected": report.rejected if report is not None else 0,
-        "agents": len(roles),
-        "units": roles.count("unit"),
-        "controllers": roles.count("controller"),
-        "offset_MW": sim.offset if report is not None else None,
+        "time": settled.time,
+        "progress": min(1.0, (settled.time + (step or 0)) / until) if until else None,
+        "iterations": settled.iteration + 1,
+        "converged": settled.converged,
+        "step_agent_time_s": settled.steptime,
+        "cycle": {"cycle": report.cycle, "agent_time_s": report.seconds,
+                  "messages": report.messages, "negotiations": report.negotiations,
+                  "deviation_MW": report.deviation},
+        "rejected": report.rejected,
+        "offset_MW": settled.offset,
+        **counts,
     }
 
 
-def _agent(sim: MosaikAgents, eid: str, children: dict[str, list[str]], root: str | None
-           ) -> dict[str, Any]:
+def _agent(sim: MosaikAgents, settled: Settled | None, eid: str,
+           children: dict[str, list[str]], root: str | None) -> dict[str, Any]:
     entity = sim.entities[eid]
-    report = sim.report
+    report = settled.report if settled is not None else None
     parent = entity.parent if entity.parent is not None or eid == root else root
     item: dict[str, Any] = {"eid": eid, "role": entity.role, "parent": parent,
                             "children": children.get(eid, [])}
     if entity.role == "unit":
         item["kind"] = entity.kind
-        item["state"] = _jsonable(entity.state)
+        item["state"] = _jsonable(settled.states.get(eid)) if settled else None
         item["setpoint"] = _jsonable(report.results.get(eid)) if report else None
     elif entity.role == "controller":
         item["state"] = _jsonable(report.aggregates.get(eid)) if report else None
@@ -288,7 +312,7 @@ def _agent(sim: MosaikAgents, eid: str, children: dict[str, list[str]], root: st
     return item
 
 
-def _children(sim: MosaikAgents) -> dict[str, list[str]]:
+def _children(sim: MosaikAgents) -> tuple[str | None, dict[str, list[str]]]:
     tree: dict[str, list[str]] = {}
     root = next((e.eid for e in sim.entities.values() if e.role == "core"), None)
     for entity in sim.entities.values():
@@ -297,21 +321,20 @@ def _children(sim: MosaikAgents) -> dict[str, list[str]]:
         parent = entity.parent if entity.parent is not None else root
         if parent is not None:
             tree.setdefault(parent, []).append(entity.eid)
-    return tree
+    return root, tree
 
 
-def snapshot_agents(sim: MosaikAgents) -> dict[str, Any]:
+def snapshot_agents(sim: MosaikAgents, settled: Settled | None) -> dict[str, Any]:
     """``/agents``: the tree (flat, with parents and children), states and setpoints."""
-    children = _children(sim)
-    root = next((e.eid for e in sim.entities.values() if e.role == "core"), None)
-    return {"time": sim.time if sim.time >= 0 else None, "root": root,
-            "agents": [_agent(sim, eid, children, root) for eid in sim.entities]}
+    root, children = _children(sim)
+    return {"time": settled.time if settled else None, "root": root,
+            "agents": [_agent(sim, settled, eid, children, root) for eid in sim.entities]}
 
 
-def snapshot_cell(sim: MosaikAgents, ref: str) -> dict[str, Any] | None:
+def snapshot_cell(sim: MosaikAgents, settled: Settled | None, ref: str
+                  ) -> dict[str, Any] | None:
     """``/cells/{ref}``: one cell (by eid or position below the core) and its subtree."""
-    children = _children(sim)
-    root = next((e.eid for e in sim.entities.values() if e.role == "core"), None)
+    root, children = _children(sim)
     cells = [c for c in children.get(root, []) if sim.entities[c].role == "controller"] \
         if root else []
     if ref.isdigit() and int(ref) < len(cells):
@@ -323,7 +346,7 @@ def snapshot_cell(sim: MosaikAgents, ref: str) -> dict[str, Any] | None:
     subtree, todo = [], deque([eid])
     while todo:
         current = todo.popleft()
-        subtree.append(_agent(sim, current, children, root))
+        subtree.append(_agent(sim, settled, current, children, root))
         todo.extend(children.get(current, []))
-    return {"time": sim.time if sim.time >= 0 else None, "cell": eid,
+    return {"time": settled.time if settled else None, "cell": eid,
             "index": cells.index(eid), "agents": subtree}
