@@ -60,7 +60,7 @@ def test_axes_show_date_and_time_zone_and_legends_sit_outside(tmp_path, captured
     plots.write_plots(frame(True), UNITS, tmp_path, None, EXT, CORE)
     assert sorted(p.name for p in tmp_path.iterdir()) == [
         "cell_balances.png", "exchange.png", "grid_envelopes.png"]
-    for fig, ax in captured:
+    for _fig, ax in captured:
         axes = ax if isinstance(ax, tuple) else (ax,)
         assert axes[-1].get_xlabel() == "time from 2019-06-21 00:00 (UTC-05:00)"
         for axis in axes:
