@@ -94,6 +94,11 @@ class MasParams(BaseModel):
     processes: bool = False
     workers: list[str] = []
     allow_remote: bool = False
+    # the live status API (status.py): off unless status_port is given (0: a free port)
+    status_port: Annotated[Integer, Field(ge=0, le=65535)] | None = None
+    status_host: str = "127.0.0.1"
+    status_token: str | None = None
+    status_until: Annotated[Integer, Field(gt=0)] | None = None
     # MASSCA hooks (callables or "module:function")
     input_method: Any = None
     output_method: Any = None

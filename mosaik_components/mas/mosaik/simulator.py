@@ -31,6 +31,7 @@ from .bridge import Bridge, Convergence, Entity, TypedBridge, by_role
 from .config import MasConfig, parse_config
 from .massca import MasscaBridge
 from .meta import CORE_EID, META, MODEL_PREFIX, MODEL_ROLES, STRUCTURED_INPUTS
+from .status import StatusServer, StatusSettings
 from .unit_io import KINDS, STATIC_PARAMS
 
 __all__ = ["MosaikAgents"]
@@ -60,6 +61,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         self.offset = 0.0
         #: measured external exchange in the first iteration at this time (uncontrolled)
         self.ext_first: float | None = None
+        self.status: StatusServer | None = None
 
     # -- mosaik API -------------------------------------------------------------------
     def init(self, sid: str, time_resolution: float = 1.0, **sim_params: Any
@@ -77,6 +79,13 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         verbose = self.config.params.verbose
         logging.getLogger("mosaik_components.mas").setLevel(
             logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING)
+        params = self.config.params
+        status = StatusSettings.checked(params.status_port, params.status_host,
+                                        params.status_token, params.status_until,
+                                        params.allow_remote)
+        if status is not None:  # the live status API, on this loop (status.py)
+            self.status = StatusServer(self, status)
+            yield self.status.start()
         self.runtime = MasRuntime(self.bridge.coordination(), self.config.transport,
                                   self.config.params.timeout, self.config.strategy_params)
         yield self.runtime.start()
@@ -153,6 +162,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         self.negotiations += report.negotiations
         self.bridge.after_cycle(report)
         self.convergence.settle(report, self.entities, self.bridge.net, self.iteration)
+        if self.status is not None:  # what this step settled, for the status API
+            self.status.stepped(cycle.states)
         return None
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
@@ -183,6 +194,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         """Stop the agents and close the sockets; call the ``finalize`` hook."""
         if self.runtime is not None:
             self.runtime.close()
+        if self.status is not None:
+            self.status.close()
         if self.config.hooks.finalize is not None:
             self.config.hooks.finalize(**self.config.user_params)
 
@@ -191,7 +204,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         assert self.runtime is not None
         return {**self.runtime.describe(),
                 "address": list(self.runtime.address) if isinstance(
-                    self.runtime.address, tuple) else self.runtime.address}
+                    self.runtime.address, tuple) else self.runtime.address,
+                "status": self.status.describe() if self.status is not None else None}
 
     # -- helpers ----------------------------------------------------------------------
     def _negotiators(self, tree: Tree) -> dict[str, Negotiation]:

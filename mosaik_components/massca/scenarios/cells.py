@@ -7,23 +7,20 @@ mosaik-pv panel with ``--pv mosaik-pv``), the wind turbine a WECS on measured wi
 two batteries per cell join them. Unit powers feed mosaik-pandapower-2's bus inputs (the
 original elements are disabled); the grid's external-grid exchange flows back to the core
 in the same step, so the agents balance what the grid really exchanges (losses
-included). Writes ``timeseries.csv``, ``summary.json`` and PNG plots to ``--out``::
+included). Every run gets its own folder (:mod:`...runs.cells_run`) with ``run.json``,
+``timeseries.csv``, ``summary.json`` and PNG plots::
 
-    massca cells --cells 3 --days 1 --out results/cells
+    massca cells --cells 3 --days 1 --name june-day
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
-import resource
 import sys
-import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import mosaik
@@ -32,11 +29,10 @@ import pandas as pd
 from mosaik_components.mas.model.errors import MasError
 from mosaik_components.mas.strategies import STRATEGIES
 from mosaik_components.massca_grid.cells import build_cells
-from mosaik_components.massca_results.plots import write_plots
-from mosaik_components.massca_results.recorder import records_frame
-from mosaik_components.massca_results.summary import summarize
 
 from ..data import data_dir
+from ..runs import cells_run
+from ..runs.folder import RunFolderError
 
 DATA = data_dir()
 SIM_CONFIG = {
@@ -121,11 +117,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pv", choices=["pvlib", "mosaik-pv"], default="pvlib")
     parser.add_argument("--no-mas", action="store_true",
                         help="run without the agents (uncontrolled baseline)")
-    parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
-    parser.add_argument("--out", type=Path, default=Path("results/cells"))
-    parser.add_argument("--no-plots", action="store_true")
+    cells_run.add_options(parser)  # --runs/--name/--out, --format, --status-port, ...
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
+    cells_run.check_options(parser, args)
     args.until = args.until if args.until is not None else 86400 * (args.days or 1)
     if args.until < args.step:
         parser.error(f"argument --until: {args.until} s is shorter than --step {args.step} s")
@@ -155,6 +150,7 @@ class Scenario:
     cell_controllers: dict[str, int] = field(default_factory=dict)
     grid_sim: Any = None
     agents: int = 0
+    mas_sim: Any = None
 
 
 def build(args: argparse.Namespace) -> Scenario:
@@ -182,7 +178,7 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
                 for name in PROFILE_OF_CLASS.values()}
     # outside the group: the recorder gets the settled values of every step
     recorder_sim = world.start("Recorder", step_size=step, out=str(args.out), fmt=args.format,
-                               start=start)
+                               start=cells_run.local_start(args.start, site["utc_offset_h"]))
     recorder = recorder_sim.Recorder()
     with world.group():
         grid_sim = world.start("Grid", step_size=None)  # event-based: re-runs per iteration
@@ -200,12 +196,14 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
         mas = None if args.no_mas else world.start(
             "MAS", strategy=args.strategy, within_cell=args.within_cell,
             between_cells=args.between_cells, seed=args.seed, containers=args.containers,
-            transport=args.transport, processes=args.processes, timeout=args.timeout, **where)
+            transport=args.transport, processes=args.processes, timeout=args.timeout, **where,
+            **cells_run.mas_params(args))
     if args.pv == "mosaik-pv":
         sims["pv"] = world.start("MosaikPV", step_size=step,
                                  start_date=args.start.strftime("%Y-%m-%d %H:%M:%S"))
     entities = {e.eid: e for e in grid.children}
-    scenario = Scenario(world, net, recorder, recorder_sim=recorder_sim, grid_sim=grid_sim)
+    scenario = Scenario(world, net, recorder, recorder_sim=recorder_sim, grid_sim=grid_sim,
+                        mas_sim=mas)
     parents = _agents_tree(mas, args, scenario) if mas is not None else {}
     _units(args, scenario, sims, entities, weather, profiles, parents, mas)
     if mas is not None:
@@ -306,49 +304,8 @@ def _cos_phi(p_mw: float, q_mvar: float) -> float:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Build, run, write results; returns the summary."""
-    started = clock.perf_counter()
-    scenario = build(args)
-    world = scenario.world
-    try:
-        world.run(until=args.until, print_progress=not args.quiet, shutdown=False)
-    except BaseException:
-        # the recorder (outside the group) holds every step that completed: keep them
-        _cancel_pending(world)
-        args.out.mkdir(parents=True, exist_ok=True)
-        path = scenario.recorder_sim.write()
-        print(f"run failed: the steps completed before the failure are in {path}",
-              file=sys.stderr)
-        world.shutdown()
-        raise
-    frame = records_frame(scenario.recorder_sim.get_records())
-    power_flow_s = scenario.grid_sim.power_flow_seconds()
-    world.shutdown()  # the recorder writes the time series
-    core_id = scenario.core.full_id if scenario.core is not None else None
-    summary = summarize(frame, scenario.units, args.step, scenario.ext_id, core_id)
-    summary["wall_time_s"] = clock.perf_counter() - started
-    summary["power_flow_s"] = power_flow_s
-    summary["agents"] = scenario.agents
-    summary["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    summary["config"] = {k: str(v) for k, v in vars(args).items()}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    if not args.no_plots:
-        write_plots(frame, scenario.units, args.out, args.start, scenario.ext_id, core_id)
-    return summary
-
-
-def _cancel_pending(world: mosaik.World) -> None:
-    """After a failed run: cancel mosaik's remaining tasks (runners, progress).
-
-    Nothing is left pending when the world shuts down and the process exits.
-    """
-    loop = world.loop
-    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    for task in pending:
-        task.cancel()
-    # the results are the cancellations just requested; the run's error is re-raised
-    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    """Build and run in the run's own folder, write the results; returns the summary."""
+    return cells_run.execute(args, build)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -356,7 +313,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     summary = run(args)
     if not args.quiet:
-        print(f"\nresults in {args.out}/ (timeseries.{args.format}, summary.json, *.png)")
+        print(f"\nresults in {args.out}/ ({', '.join(summary['files'])})")
         for key in ("import_MWh", "export_MWh", "import_MWh_uncontrolled",
                     "export_MWh_uncontrolled", "curtailed_MWh", "max_line_loading_pct",
                     "min_voltage_pu", "max_voltage_pu", "agent_time_s", "wall_time_s"):
@@ -372,6 +329,13 @@ def cli(argv: list[str] | None = None) -> int:
     except MasError as exc:  # a clear message, no traceback from deep inside
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    except RunFolderError as exc:  # before any simulation work
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the steps completed before are in the run folder",
+              file=sys.stderr)
+        return 130
     return 0
 
 
