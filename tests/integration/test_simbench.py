@@ -33,8 +33,10 @@ CONFIG = {
 
 
 @pytest.fixture(scope="session")
-def cache_dir(request):
-    return request.config.cache.mkdir("simbench")
+def cache_dir(request, tmp_path_factory):
+    """pytest's cache folder (kept between local runs), else a session folder."""
+    cache = getattr(request.config, "cache", None)
+    return cache.mkdir("simbench") if cache is not None else tmp_path_factory.mktemp("simbench")
 
 
 @pytest.fixture(scope="session")

@@ -76,8 +76,8 @@ def check_agents(base: str) -> None:
     code, agents = get(f"{base}/agents")
     assert code == 200 and agents["root"] == "MosaikAgent"
     by_eid = {a["eid"]: a for a in agents["agents"]}
-    assert len(by_eid) == 26 and by_eid["MosaikAgent"]["children"] == ["Agent_0"]
-    cell = by_eid["Agent_0"]
+    assert len(by_eid) == 26 and by_eid["MosaikAgent"]["children"] == ["Agent_1"]
+    cell = by_eid["Agent_1"]
     assert cell["parent"] == "MosaikAgent" and len(cell["children"]) == 24
     units = [by_eid[eid] for eid in cell["children"]]
     for unit in units:  # every setpoint inside its unit's band
@@ -87,8 +87,8 @@ def check_agents(base: str) -> None:
     assert sum(u["setpoint"]["P_set[MW]"] for u in units) == pytest.approx(
         cell["setpoint"]["P_set[MW]"], abs=1e-6)
     code, one = get(f"{base}/cells/0")
-    assert code == 200 and one["cell"] == "Agent_0" and len(one["agents"]) == 25
-    assert get(f"{base}/cells/Agent_0")[1]["cell"] == "Agent_0"
+    assert code == 200 and one["cell"] == "Agent_1" and len(one["agents"]) == 25
+    assert get(f"{base}/cells/Agent_1")[1]["cell"] == "Agent_1"
     assert get(f"{base}/cells/1")[0] == 404
 
 

@@ -172,7 +172,7 @@ class StatusServer:
             self.times.append(sim.time)
             if self.first_step is None:
                 self.first_step = time.monotonic()
-        self.settled = Settled(sim.time, sim.iteration, sim.converged, sim.steptime,
+        self.settled = Settled(sim.time, sim.iteration, sim.convergence.converged, sim.steptime,
                                sim.offset, sim.report, states)
 
     def close(self) -> None:
