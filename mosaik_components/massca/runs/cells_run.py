@@ -44,6 +44,7 @@ __all__ = ["add_options", "check_options", "execute", "typed_config", "mas_param
 KIND = "cells"
 ENTITIES_FILE = "entities.json"
 SUMMARY_FILE = "summary.json"
+CANCEL_TIMEOUT_S = 5.0
 #: options that say where results go, not what is simulated
 OUTPUT_OPTIONS = ("out", "runs", "name", "overwrite", "no_plots", "quiet", "status_port")
 
@@ -208,8 +209,14 @@ def _cancel_pending(world: mosaik.World) -> None:
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in pending:
         task.cancel()
-    # the results are the cancellations just requested; the run's error is re-raised
-    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+    if not pending:
+        return
+    # the results are the cancellations just requested; the run's error is re-raised.
+    # Bounded: an interrupt that landed inside a task may leave one that never ends.
+    _, stuck = loop.run_until_complete(asyncio.wait(pending, timeout=CANCEL_TIMEOUT_S))
+    if stuck:
+        print(f"{len(stuck)} task(s) did not end within {CANCEL_TIMEOUT_S:g} s of being "
+              "cancelled; writing the results without them", file=sys.stderr)
 
 
 def _write_results(run: RunFolder, scenario: Any, args: argparse.Namespace,
