@@ -120,15 +120,22 @@ def seed_cache(python: Path, data: Path) -> None:
 
 
 def run(name: str, python: Path, src: Path, work: Path, args: list[str], trace: bool,
-        timeout: float) -> tuple[Path, float, Path | None]:
-    """Run the unchanged scenario in a fresh copy; returns (results CSV, seconds, trace)."""
+        timeout: float, reuse: bool = False) -> tuple[Path, float, Path | None]:
+    """Run the unchanged scenario in a fresh copy; returns (results CSV, seconds, trace).
+
+    With ``reuse`` a finished run in ``work/name`` (results, and the trace if asked) is
+    taken as it is (its time reads as 0 s).
+    """
     folder = work / name
+    results, trace_file = folder / "results" / "results.csv", folder / "trace.jsonl"
+    if reuse and results.is_file() and (trace_file.is_file() or not trace):
+        return results, 0.0, trace_file if trace else None
+    shutil.rmtree(folder, ignore_errors=True)
     shutil.copytree(src / "scalability", folder)
     write_massca_data(folder / "data", columns=1000, days=7)
     seed_cache(python, folder / "data")
     command = [str(python), "scenario.py", *args]
-    trace_file = folder / "trace.jsonl" if trace else None
-    if trace_file is not None:
+    if trace:
         command = [str(python), str(TRACER), str(trace_file), "scenario.py", *args]
     start = time.perf_counter()
     with open(folder / "run.log", "w") as log:
@@ -138,7 +145,7 @@ def run(name: str, python: Path, src: Path, work: Path, args: list[str], trace: 
     if done.returncode != 0:
         raise SystemExit(f"{name}: scenario failed (exit {done.returncode}); see "
                          f"{folder / 'run.log'}")
-    return folder / "results" / "results.csv", seconds, trace_file
+    return results, seconds, trace_file if trace else None
 
 
 def group_of(column: str) -> str:
@@ -184,12 +191,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tolerance", type=float, default=1e-9, help="MW")
     parser.add_argument("--trace", action="store_true", help="also compare every hook call")
     parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--reuse", choices=["orig", "massca", "both"], default=None,
+                        help="take a finished run of that side from --work as it is")
     opts = parser.parse_args(argv)
     work = opts.work or Path(tempfile.mkdtemp(prefix="massca-parity-"))
-    src = extract(opts.source, opts.revision, work / "src")
+    src = work / "src" if opts.reuse and (work / "src").is_dir() else extract(
+        opts.source, opts.revision, work / "src")
     pythons = environments(opts.envs, src)
     args = opts.args.split()
-    results = {name: run(name, python, src, work, args, opts.trace, opts.timeout)
+    results = {name: run(name, python, src, work, args, opts.trace, opts.timeout,
+                         reuse=opts.reuse in (name, "both"))
                for name, python in pythons.items()}
     table = compare(results["orig"][0], results["massca"][0])
     print(f"MASSCA {opts.revision} scalability/scenario.py {' '.join(args) or '(no flags)'}")

@@ -138,30 +138,42 @@ def _close(a: Any, b: Any, tolerance: float) -> bool:
     return bool(a == b)
 
 
-def compare_traces(orig: Path, ours: Path, tolerance: float, show: int = 5) -> int:
-    """Print a summary of differing hook calls; returns how many (hook, agent, step) differ."""
+def compare_traces(orig: Path, ours: Path, tolerance: float, show: int = 3) -> int:
+    """Print how the hook calls differ; returns how many differ in their *results*.
+
+    Per MAS step and (hook, agent): the calls in order. A group whose arguments differ but
+    whose results are equal is reported apart (e.g. MASSCA a5 handing ``output_method``
+    the previous cycle's instruction at the converging cycle, where it returns the same).
+    """
     a, b = _segments(orig), _segments(ours)
     print(f"trace: {len(a)} MAS steps in MASSCA, {len(b)} in massca")
-    mismatches = []
-    for index, (sa, sb) in enumerate(zip(a, b, strict=False)):
-        for key in sorted(set(sa) | set(sb)):
-            if not _close(sa.get(key, []), sb.get(key, []), tolerance):
-                mismatches.append((index, key, sa.get(key, []), sb.get(key, [])))
     counts: dict[str, int] = defaultdict(int)
     for seg in a:
         for (kind, _), records in seg.items():
             counts[kind] += len(records)
     print("trace: hook calls in MASSCA: " + ", ".join(f"{k} {v}" for k, v in sorted(
         counts.items())))
-    by_kind: dict[str, int] = defaultdict(int)
-    for _, (kind, _), _, _ in mismatches:
-        by_kind[kind] += 1
-    print(f"trace: {len(mismatches)} (step, hook, agent) groups differ "
-          f"{dict(by_kind) if by_kind else ''}; step counts equal: {len(a) == len(b)}")
-    for index, key, ra, rb in mismatches[:show]:
+    results: list[tuple[int, tuple[str, str], Any, Any]] = []
+    arguments: dict[str, int] = defaultdict(int)
+    for index, (sa, sb) in enumerate(zip(a, b, strict=False)):
+        for key in sorted(set(sa) | set(sb)):
+            ra, rb = sa.get(key, []), sb.get(key, [])
+            if _close(ra, rb, tolerance):
+                continue
+            same = len(ra) == len(rb) and all(
+                _close(x.get("result"), y.get("result"), tolerance) for x, y in zip(ra, rb,
+                                                                                  strict=True))
+            if same:
+                arguments[key[0]] += 1
+            else:
+                results.append((index, key, ra, rb))
+    print(f"trace: (step, hook, agent) groups with equal results but other arguments: "
+          f"{dict(arguments) or 0}")
+    print(f"trace: groups whose results differ: {len(results)}")
+    for index, key, ra, rb in results[:show]:
         print(f"  step #{index} {key}: MASSCA {json.dumps(ra)[:400]}")
         print(f"  {' ' * len(f'step #{index} {key}:')} massca {json.dumps(rb)[:400]}")
-    return len(mismatches) + abs(len(a) - len(b))
+    return len(results) + abs(len(a) - len(b))
 
 
 def main(argv: list[str]) -> None:

@@ -109,11 +109,27 @@ def _pv_power(weather: pd.DataFrame, sun: pd.DataFrame, tilt: float, azimuth: fl
     return np.clip(dc * INVERTER_EFF * (1 - loss / 100), 0.0, None), poa
 
 
+def _optimal_tilt(weather: pd.DataFrame, sun: pd.DataFrame, azimuth: float, loss: float
+                  ) -> float:
+    """The whole degree in 0..60 with the highest yearly yield (5-degree grid, then refined)."""
+    yields: dict[int, float] = {}
+
+    def best(tilts: range) -> int:
+        for tilt in tilts:
+            if tilt not in yields:
+                yields[tilt] = float(_pv_power(weather, sun, tilt, azimuth, loss)[0].sum())
+        return max(yields, key=lambda tilt: (yields[tilt], -tilt))
+
+    coarse = best(range(0, 61, 5))
+    return float(best(range(max(coarse - 4, 0), min(coarse + 4, 60) + 1)))
+
+
 def pvgis_answer(request: Mapping[str, Any] = PVGIS_REQUEST) -> dict[str, Any]:
     """A PVGIS ``seriescalc`` answer for ``request`` from the shipped weather (module doc).
 
     With ``optimal_both``/``optimal_angle`` the slope is the whole degree in 0..60 with the
-    highest yearly yield and the azimuth is 0 (south, PVGIS's convention); else the
+    highest yearly yield (:func:`_optimal_tilt`) and the azimuth is 0 (south, PVGIS's
+    convention); else the
     request's ``slope``/``azimuth`` are used.
     """
     year = int(request["datayear"])
@@ -123,9 +139,7 @@ def pvgis_answer(request: Mapping[str, Any] = PVGIS_REQUEST) -> dict[str, Any]:
     optimal = bool(request["optimal_both"] or request["optimal_angle"])
     azimuth = 0.0 if request["optimal_both"] else float(request["azimuth"])
     if optimal:
-        yields = {tilt: float(_pv_power(weather, sun, tilt, 180.0 + azimuth, loss)[0].sum())
-                  for tilt in range(0, 61)}
-        slope = float(max(yields, key=lambda tilt: (yields[tilt], -tilt)))
+        slope = _optimal_tilt(weather, sun, 180.0 + azimuth, loss)
     else:
         slope = float(request["slope"])
     power, poa = _pv_power(weather, sun, slope, 180.0 + azimuth, loss)
@@ -185,14 +199,16 @@ def write_load_zip(path: str | Path, table: pd.DataFrame) -> Path:
     return path
 
 
-def write_massca_data(folder: str | Path, columns: int = 1000, days: int = 7) -> list[Path]:
+def write_massca_data(folder: str | Path, columns: int = 1000, days: int = 7,
+                      answer: Mapping[str, Any] | None = None) -> list[Path]:
     """Write the load zip, the PVGIS answer and (with ``faas_cache_dict``) the PVGIS cache.
 
-    ``folder`` is MASSCA's ``scalability/data``; returns the files written.
+    ``folder`` is MASSCA's ``scalability/data``; ``answer`` defaults to
+    :func:`pvgis_answer`; returns the files written.
     """
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
-    answer = pvgis_answer()
+    answer = dict(answer) if answer is not None else pvgis_answer()
     written = [write_load_zip(folder / LOAD_ZIP, load_table(columns, days=days))]
     (folder / PVGIS_ANSWER).write_text(json.dumps(answer))
     written.append(folder / PVGIS_ANSWER)

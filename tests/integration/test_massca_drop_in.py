@@ -37,10 +37,10 @@ def run(world, until=1800, **extra):
     """Build and run the topology; returns (record, core, cells, agents, collector)."""
     record, kinds = [], {}
     with world.group():
+        hooks = make_hooks(record, kinds, never_ok=extra.pop("never_ok", False),
+                           cohda=extra.pop("cohda", None))
         mas = world.start("MAS", step_size=900, verbose=-1, performance=False,
-                          convergence_steps=2, state_dict=zero(),
-                          **make_hooks(record, kinds, never_ok=extra.pop("never_ok", False)),
-                          **extra)
+                          convergence_steps=2, state_dict=zero(), **hooks, **extra)
         units = world.start("Units", step_size=900)
     grid = world.start("Series", step_size=900)
     collector = world.start("Collector")
@@ -147,3 +147,24 @@ def test_convegence_max_steps_bounds_the_cycles_at_one_time(config_world):
                                         r"convergence_steps=2.*convegence_max_steps=3"):
         run(config_world, until=900, never_ok=True, convegence_max_steps=3)
 
+
+
+def test_massca_s_cohda_helper_inside_execute_method(config_world):
+    # GIVEN MASSCA's newer method files' pattern: COHDA from mosaik_components.mas.lib.cohda
+    # called inside the core's execute_method WHEN the MAS runs THEN the cells' production
+    # instructions are COHDA's schedules, each within its cell's band
+    from mosaik_components.mas.lib.cohda import COHDA
+
+    cohda = COHDA(muted=True)
+    cohda.final_schedules = {}
+    record, core, cells, agents, collector = run(config_world, until=900, cohda=cohda)
+    schedules = cohda.final_schedules["MosaikAgent"]
+    last = of(record, "execute", "MosaikAgent")[-1]
+    ok, instructions, _ = last[5]
+    bands = [(s["production"]["min"], s["production"]["max"]) for s in last[4].values()]
+    produced = [instructions[aid]["production"]["current"] for aid in ("agent1", "agent2")]
+    assert produced == [s["FlexSchedules"][0] for s in schedules.values()]
+    assert all(low - 1e-9 <= p <= high + 1e-9 for p, (low, high) in zip(produced, bands,
+                                                                           strict=True))
+    load = sum(s["consumption"]["current"] for s in last[4].values())
+    assert abs(sum(produced) - load) < abs(sum(b[0] for b in bands) - load)

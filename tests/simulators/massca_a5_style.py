@@ -50,9 +50,14 @@ def _compose(children: dict[str, Any], delta: dict[str, float]) -> dict[str, Any
     return out
 
 
-def make_hooks(record: list, kinds: dict[str, str], never_ok: bool = False
-               ) -> dict[str, Callable[..., Any]]:
-    """The four hooks, recording into ``record`` (``never_ok``: the core never says ok)."""
+def make_hooks(record: list, kinds: dict[str, str], never_ok: bool = False,
+               cohda: Any = None) -> dict[str, Callable[..., Any]]:
+    """The four hooks, recording into ``record`` (``never_ok``: the core never says ok).
+
+    With ``cohda`` (MASSCA's ``COHDA`` interface) the core splits the cells' production as
+    MASSCA's examples/hyBitCell does between cells: COHDA picks the cells' production to
+    match their consumption; the solution is kept in ``final_schedules``.
+    """
 
     def input_method(aeid, aid, input_data, current_state, current_time, first_time_step,
                      **kwargs):
@@ -73,7 +78,7 @@ def make_hooks(record: list, kinds: dict[str, str], never_ok: bool = False
         return total
 
     def execute(aeid, aid, instruction, current_state, requested_states):  # no **kwargs
-        result = _execute(aeid, aid, instruction, current_state, requested_states)
+        result = _execute(aeid, aid, instruction, current_state, requested_states, cohda)
         if never_ok and instruction is None:
             result = (False, *result[1:])
         record.append(("execute", aeid, copy.deepcopy(instruction), copy.deepcopy(current_state),
@@ -125,7 +130,29 @@ def _outputs(side, attrs, current_state, converged):
     return {a: data[a] for a in attrs if a in data}
 
 
-def _execute(aeid, aid, instruction, current_state, requested_states):
+def _cohda_split(cohda, aeid, current_state, requested_states):
+    """The core: COHDA picks each cell's production so that their sum meets the load."""
+    flexibility = [{"flex_max_power": [s["production"]["max"]],
+                    "flex_min_power": [s["production"]["min"]]}
+                   for s in requested_states.values()]
+    target = [sum(s["consumption"]["current"] for s in requested_states.values())]
+    # the same inputs give COHDA's cached solution (MASSCA's COHDA caches per input too)
+    cohda.final_schedules[aeid] = cohda.execute(target_schedule=target, flexibility=flexibility)
+    instructions = {}
+    for (aid, state), schedule in zip(requested_states.items(),
+                                      cohda.final_schedules[aeid].values(), strict=True):
+        new = copy.deepcopy(state)
+        new["production"]["current"] = schedule["FlexSchedules"][0]
+        new["production"]["scale_factor"] = (new["production"]["current"]
+                                             - state["production"]["current"])
+        new["consumption"]["scale_factor"] = 0.0
+        instructions[aid] = new
+    return True, instructions, copy.deepcopy(current_state)
+
+
+def _execute(aeid, aid, instruction, current_state, requested_states, cohda=None):
+    if cohda is not None and instruction is None and requested_states:
+        return _cohda_split(cohda, aeid, current_state, requested_states)
     if not requested_states:  # a unit: runs at its instruction
         return True, {aid: instruction}, instruction
     if instruction is None:  # the core: production up, then shed load, then the grid
