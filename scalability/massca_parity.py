@@ -44,6 +44,11 @@ from mosaik_components.massca.massca_data import (  # noqa: E402
 )
 
 REVISION = "a5dc1e6"
+#: The repository head with MASSCA's newer examples (hyBitCell, cohda).
+EXAMPLES_REVISION = "fe750d0"
+#: (--within, --between) of the examples' run.py; results file is f"{between}_{within}_..."
+COMBINATIONS = [("default", "default"), ("cohda", "cohda"), ("default", "cohda"),
+                ("cohda", "default")]
 #: The big load zip is not needed (and absent from partial mirrors).
 EXCLUDE = ":(exclude)scalability/data/syntetic_loads_15min.zip"
 #: Shared by both environments at the versions installed here.
@@ -99,12 +104,16 @@ def ensure_env(path: Path, packages: list[str], after: list[list[str]]) -> Path:
     return python
 
 
+def massca_env(envs: Path) -> Path:
+    """massca's interpreter: this checkout (editable) and the scenario's requirements."""
+    return ensure_env(envs / "massca", [*pinned(COMMON), *SCENARIO, "-e", f"{ROOT}[grid]"], [])
+
+
 def environments(envs: Path, massca_src: Path) -> dict[str, Path]:
     """The two interpreters: massca's and MASSCA's."""
-    common = pinned(COMMON) + SCENARIO
     return {
-        "massca": ensure_env(envs / "massca", [*common, "-e", f"{ROOT}[grid]"], []),
-        "orig": ensure_env(envs / "orig", [*common, *ORIGINAL],
+        "massca": massca_env(envs),
+        "orig": ensure_env(envs / "orig", [*pinned(COMMON), *SCENARIO, *ORIGINAL],
                            [["--no-deps", str(massca_src)]]),
     }
 
@@ -177,6 +186,37 @@ def compare(orig: Path, ours: Path) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
+def run_examples(python: Path, source: Path, revision: str, work: Path,
+                 timeout: float) -> pd.DataFrame:
+    """MASSCA's ``examples/hyBitCell`` on massca against the results its authors committed.
+
+    Every combination of ``run.py`` with ``--performance ""`` (README: mosaik >= 3.6 fails
+    in ``plot_dataflow_graph`` before ``run``); the example's files are unchanged.
+    """
+    src = extract(source, revision, work / "examples-src")
+    rows = []
+    for within, between in COMBINATIONS:
+        folder = work / f"hyBitCell-{within}-{between}"
+        shutil.copytree(src / "examples" / "hyBitCell", folder)
+        name = f"{between}_{within}_results.csv"
+        committed = pd.read_csv(folder / "results" / name, index_col=0)
+        (folder / "results" / name).unlink()
+        with open(folder / "run.log", "w") as log:
+            done = subprocess.run([str(python), "scenario.py", "--within", within, "--between",
+                                   between, "--performance", ""], cwd=folder, stdout=log,
+                                  stderr=subprocess.STDOUT, timeout=timeout)
+        if done.returncode != 0:
+            raise SystemExit(f"hyBitCell {within}/{between} failed; see {folder / 'run.log'}")
+        ours = pd.read_csv(folder / "results" / name, index_col=0)
+        columns = [c for c in committed.columns if "steptime" not in c]
+        diff = (committed[columns] - ours.loc[committed.index, columns]).abs()
+        exchange = [c for c in columns if c.startswith("GridSim") and "ExternalGrid" in c]
+        rows.append({"within": within, "between": between, "times": len(committed),
+                     "series": len(columns), "max |diff| MW": float(diff.max().max()),
+                     "exchange max |diff| MW": float(diff[exchange].max().max())})
+    return pd.DataFrame(rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     """Command line (module docstring)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -193,8 +233,16 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--timeout", type=float, default=3600.0)
     parser.add_argument("--reuse", choices=["orig", "massca", "both"], default=None,
                         help="take a finished run of that side from --work as it is")
+    parser.add_argument("--examples", action="store_true",
+                        help=f"instead: MASSCA's examples/hyBitCell ({EXAMPLES_REVISION}) on "
+                             "massca against the results committed with it")
     opts = parser.parse_args(argv)
     work = opts.work or Path(tempfile.mkdtemp(prefix="massca-parity-"))
+    if opts.examples:
+        table = run_examples(massca_env(opts.envs), opts.source, EXAMPLES_REVISION, work,
+                             opts.timeout)
+        print(table.to_string(index=False))
+        return 0
     src = work / "src" if opts.reuse and (work / "src").is_dir() else extract(
         opts.source, opts.revision, work / "src")
     pythons = environments(opts.envs, src)
