@@ -16,7 +16,9 @@ MASSCA's sources and takes ~15 min (MASSCA's run; massca's takes ~1.5 min)::
 
     python scalability/massca_parity.py --source /path/to/mango_hybit.git
 
-``--trace`` also records every hook call (a wrapper around ``mosaik.World.start`` and the
+``--examples`` instead runs MASSCA's newer ``examples/hyBitCell`` (revision fe750d0) on
+massca and compares with the result files committed with it. ``--trace`` also records
+every hook call (a wrapper around ``mosaik.World.start`` and the
 MAS's ``step``; the scenario's files stay unchanged) and compares the calls step by step.
 Exit status 0 when every difference is within ``--tolerance``.
 """
