@@ -82,7 +82,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
                                   self.config.params.timeout, self.config.strategy_params)
         yield self.runtime.start()
         if self.config.hooks.initialize is not None:
-            self.config.hooks.initialize(**self.config.user_params)
+            self.config.hooks.initialize(**self._hook_kwargs())
         return self.meta
 
     def create(self, num: int, model: str, **params: Any) -> list[dict[str, Any]]:
@@ -184,7 +184,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         if self.runtime is not None:
             self.runtime.close()
         if self.config.hooks.finalize is not None:
-            self.config.hooks.finalize(**self.config.user_params)
+            self.config.hooks.finalize(**self._hook_kwargs())
 
     def get_info(self) -> dict[str, Any]:
         """Where the agents live and what they rejected (a mosaik extra method)."""
@@ -194,6 +194,12 @@ class MosaikAgents(mosaik_api_v3.Simulator):
                     self.runtime.address, tuple) else self.runtime.address}
 
     # -- helpers ----------------------------------------------------------------------
+    def _hook_kwargs(self) -> dict[str, Any]:
+        """What ``initialize``/``finalize`` get: MASSCA's parameters with its hooks."""
+        if isinstance(self.bridge, MasscaBridge):
+            return dict(self.bridge.kwargs)
+        return dict(self.config.user_params)
+
     def _next_step(self, time: int) -> int | None:
         """Stepped by its inputs; with MASSCA's hooks also every ``step_size`` (default 900).
 
