@@ -147,6 +147,11 @@ class Bridge(Protocol):
         """A controller's output attributes from its aggregate and instruction."""
         ...
 
+    def hook_outputs(self, eid: str, core: bool, attrs: list[str], report: CycleReport,
+                     converged: bool, time: int, first: bool) -> dict[str, Any]:
+        """A controller's or the core's attributes from a user hook (override the rest)."""
+        ...
+
     def system_outputs(self, report: CycleReport, offset: float,
                        bases: list[Any]) -> dict[str, Any]:
         """The core's aggregate outputs from the cycle's top-level reports."""
@@ -244,6 +249,11 @@ class TypedBridge:
                                      "return it from output_method")
                 data[attr] = typed[attr]
         return data
+
+    def hook_outputs(self, eid: str, core: bool, attrs: list[str], report: CycleReport,
+                     converged: bool, time: int, first: bool) -> dict[str, Any]:
+        """None: typed strategies call ``output_method`` for units only."""
+        return {}
 
     def controller_outputs(self, state: Any, target: Any) -> dict[str, Any]:
         """The aggregate's attributes and the instructed net power."""

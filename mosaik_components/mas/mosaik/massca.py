@@ -10,6 +10,7 @@ mosaik layer knows about these dicts.
 from __future__ import annotations
 
 import copy
+import inspect
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +25,7 @@ from .meta import CORE_INPUTS, aid_of
 from .unit_io import unit_outputs, unit_state
 
 __all__ = ["sum_states", "MasscaCoordination", "MasscaBridge", "MasscaRounds", "Hook", "aid_of",
-           "as_state", "as_target"]
+           "as_state", "as_target", "call_hook", "hook_params"]
 
 
 def sum_states(
@@ -50,6 +51,52 @@ def sum_states(
 
 
 Hook = Callable[..., Any]
+
+
+def call_hook(hook: Hook, *args: Any, **kwargs: Any) -> Any:
+    """Call a user hook with the keyword arguments its signature accepts.
+
+    A hook with ``**kwargs`` gets all of them; one written for MASSCA's older revision
+    (e.g. ``execute_method(aeid, aid, instruction, current_state, requested_states)``
+    without ``**kwargs``) gets only those it names, as MASSCA called it.
+    """
+    try:
+        signature = inspect.signature(hook)
+    except (TypeError, ValueError):
+        return hook(*args, **kwargs)
+    parameters = signature.parameters.values()
+    if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in parameters):
+        return hook(*args, **kwargs)
+    names = {p.name for p in parameters if p.kind in (inspect.Parameter.KEYWORD_ONLY,
+                                                       inspect.Parameter.POSITIONAL_OR_KEYWORD)}
+    return hook(*args, **{k: v for k, v in kwargs.items() if k in names})
+
+
+def hook_params(config: MasConfig) -> dict[str, Any]:
+    """The keyword arguments MASSCA gave its hooks: its parameters, with its defaults.
+
+    MASSCA passed its whole parameter dict (``verbose`` 1, ``performance`` True,
+    ``convergence_steps`` 2, ``convegence_max_steps`` 5 unless given, ``state_dict``, the
+    hooks themselves) plus the user's own parameters.
+    """
+    params, hooks = config.params, config.hooks
+    given = params.model_fields_set
+    values: dict[str, Any] = {
+        "verbose": params.verbose if "verbose" in given else 1,
+        "performance": params.performance,
+        "convergence_steps": 2 if params.convergence_steps is None else params.convergence_steps,
+        "convegence_max_steps": params.max_iterations if "max_iterations" in given else 5,
+        "state_dict": params.state_dict,
+        "input_method": hooks.input_method, "output_method": hooks.output_method,
+        "states_agg_method": hooks.aggregation_method,
+        "aggregation_method": hooks.aggregation_method,
+        "execute_method": hooks.execute_method,
+        "initialize": hooks.initialize, "finalize": hooks.finalize,
+    }
+    if params.META is not None:
+        values["META"] = params.META
+    values.update({k: v for k, v in config.user_params.items() if k != "verbose"})
+    return values
 
 
 @dataclass(slots=True)
@@ -86,8 +133,8 @@ class MasscaCoordination:
 
         ``current_state`` is the controller's own state, not its last aggregate.
         """
-        return self.aggregation_method(eid, aid_of(eid), _by_aid(children),
-                                       self.own_state(eid), **self.params)
+        return call_hook(self.aggregation_method, eid, aid_of(eid), _by_aid(children),
+                         self.own_state(eid), **self.params)
 
     def decide(self, eid: str, children: Mapping[str, Any], info: CycleInfo) -> dict[str, Any]:
         """``execute_method`` at the top (``instruction=None``); its ``ok`` counts a round."""
@@ -117,13 +164,13 @@ class MasscaCoordination:
               info: CycleInfo) -> tuple[Any, Any, Any]:
         """``execute_method`` with MASSCA's arguments.
 
-        MASSCA gave the simulator's parameters only to the core's call; massca gives
-        them (and ``current_time``/``first_time_step``) to every call, a superset that
-        MASSCA's method files (``**kwargs``) accept.
+        MASSCA's newer revision gives the simulator's parameters and ``current_time``/
+        ``first_time_step`` to every call (its older one only the parameters, and only at
+        the core); :func:`call_hook` passes what the hook's signature accepts.
         """
-        result = self.execute_method(
-            eid, aid_of(eid), instruction=instruction, current_state=current,
-            requested_states=_by_aid(children), current_time=info.time,
+        result = call_hook(
+            self.execute_method, eid, aid_of(eid), instruction=instruction,
+            current_state=current, requested_states=_by_aid(children), current_time=info.time,
             first_time_step=info.first_time_step, **self.params,
         )
         if not (isinstance(result, tuple) and len(result) == 3):
@@ -175,20 +222,33 @@ class MasscaRounds:
     """MASSCA's convergence: a count of the rounds the core's ``execute_method`` said ok.
 
     From ``steps`` such rounds on, the time is converged and further same-time steps run
-    no cycle (outputs stay as they were).
+    no cycle (outputs stay as they were). At most ``max_cycles`` cycles per time
+    (``convegence_max_steps``): a further step at the same time before convergence raises
+    a :class:`StrategyError` (MASSCA documented this bound but never applied it; its loop
+    ran on until mosaik's own iteration limit stopped the run).
     """
 
     steps: int
     coordination: MasscaCoordination
+    max_cycles: int = 10
     rounds: int = 0
+    cycles: int = 0
     converged: bool = False
     emit_units: bool = True
 
     def start(self, first: bool) -> bool:
         """Whether to run a cycle in this step."""
         if first:
-            self.rounds = 0
-        return self.rounds < self.steps
+            self.rounds = self.cycles = 0
+        if self.rounds >= self.steps:
+            return False
+        if self.cycles >= self.max_cycles:
+            raise StrategyError(
+                f"MASSCA's execute_method at the core said ok in {self.rounds} of "
+                f"{self.cycles} cycles at this time; convergence_steps={self.steps} needs "
+                f"{self.steps} and convegence_max_steps={self.max_cycles} allows no more")
+        self.cycles += 1
+        return True
 
     def settle(self, report: CycleReport, entities: Mapping[str, Entity],
                net: Callable[[Any], float | None], iteration: int) -> None:
@@ -209,13 +269,16 @@ class MasscaBridge:
     config: MasConfig
     entities: Mapping[str, Entity]
     hooks_coordination: MasscaCoordination = field(init=False)
+    #: what every hook gets as keyword arguments (:func:`hook_params`)
+    kwargs: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
         hooks = self.config.hooks
         assert hooks.execute_method is not None
+        self.kwargs = hook_params(self.config)
         self.hooks_coordination = MasscaCoordination(
-            hooks.execute_method, hooks.aggregation_method or sum_states,
-            dict(self.config.user_params), initial=self._initial)
+            hooks.execute_method, hooks.aggregation_method or sum_states, self.kwargs,
+            initial=self._initial)
 
     def _initial(self, eid: str) -> Any:
         entity = self.entities[eid]
@@ -229,14 +292,15 @@ class MasscaBridge:
 
     def convergence(self) -> MasscaRounds:
         """MASSCA's round counter (``convergence_steps``, default 2 as in MASSCA)."""
-        steps = self.config.params.convergence_steps
-        return MasscaRounds(2 if steps is None else int(steps), self.hooks_coordination)
+        params = self.config.params
+        steps = 2 if params.convergence_steps is None else int(params.convergence_steps)
+        return MasscaRounds(steps, self.hooks_coordination, params.max_iterations)
 
     def _input(self, entity: Entity, current: Any, time: int, first: bool) -> Any:
         hook = self.config.hooks.input_method
         assert hook is not None
-        return hook(entity.eid, aid_of(entity.eid), entity.raw, current, time, first,
-                    **self.config.user_params)
+        return call_hook(hook, entity.eid, aid_of(entity.eid), entity.raw, current, time, first,
+                         **self.kwargs)
 
     def unit_state(self, entity: Entity, time: int, first: bool) -> Any:
         """``input_method`` on fresh inputs; else the state it has (MASSCA's agents).
@@ -280,8 +344,8 @@ class MasscaBridge:
         """Exactly what ``output_method`` returns; without one, the typed attributes."""
         hook = self.config.hooks.output_method
         if hook is not None:
-            return dict(hook(entity.eid, aid_of(entity.eid), attrs, result, converged, time,
-                             first, **self.config.user_params) or {})
+            return dict(call_hook(hook, entity.eid, aid_of(entity.eid), attrs, result, converged,
+                                  time, first, **self.kwargs) or {})
         target, base = as_target(result), as_state(entity.base)
         if target is None or base is None:
             raise StateError(f"unit {entity.eid!r}: cannot compute {attrs} from result "
@@ -292,6 +356,22 @@ class MasscaBridge:
             raise StateError(f"unit {entity.eid!r}: attribute(s) {missing} have no value; "
                              "give an output_method")
         return {a: typed[a] for a in attrs}
+
+    def hook_outputs(self, eid: str, core: bool, attrs: list[str], report: CycleReport,
+                     converged: bool, time: int, first: bool) -> dict[str, Any]:
+        """``output_method`` at a controller or the core, as MASSCA called it there.
+
+        A controller's ``current_state`` is the instruction it received; the core's is its
+        own state (what its ``execute_method`` returned) and ``steptime`` is not among its
+        ``attrs``. The values override the typed ones; without ``output_method``: none.
+        """
+        hook = self.config.hooks.output_method
+        if hook is None:
+            return {}
+        state = self.hooks_coordination.own.get(eid) if core else report.targets.get(eid)
+        wanted = [a for a in attrs if a != "steptime"] if core else list(attrs)
+        return dict(call_hook(hook, eid, aid_of(eid), wanted, state, converged, time, first,
+                              **self.kwargs) or {})
 
     def controller_outputs(self, state: Any, target: Any) -> dict[str, Any]:
         """The aggregate's attributes and instructed net power, where the dicts have them."""

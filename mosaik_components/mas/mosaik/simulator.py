@@ -22,7 +22,7 @@ from typing import Any
 
 import mosaik_api_v3
 
-from ..model.errors import ConfigError, HierarchyError, StateError
+from ..model.errors import ConfigError, HierarchyError, StateError, StrategyError
 from ..model.grid import GridView
 from ..model.hierarchy import Role, Tree, build_tree
 from ..runtime.runtime import CycleInput, CycleReport, MasRuntime
@@ -37,6 +37,9 @@ from .unit_io import KINDS, STATIC_PARAMS
 __all__ = ["MosaikAgents"]
 
 logger = logging.getLogger(__name__)
+
+#: MASSCA's default ``step_size`` (seconds)
+MASSCA_STEP_SIZE = 900
 
 
 class MosaikAgents(mosaik_api_v3.Simulator):
@@ -90,7 +93,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
                                   self.config.params.timeout, self.config.strategy_params)
         yield self.runtime.start()
         if self.config.hooks.initialize is not None:
-            self.config.hooks.initialize(**self.config.user_params)
+            self.config.hooks.initialize(**self._hook_kwargs())
         return self.meta
 
     def create(self, num: int, model: str, **params: Any) -> list[dict[str, Any]]:
@@ -152,8 +155,12 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             self.messages = 0
             self.negotiations = 0
         self._read_inputs(inputs)
-        if not self.convergence.start(first):
-            return None  # this time is settled (MASSCA's round counter)
+        try:
+            run = self.convergence.start(first)
+        except StrategyError as exc:
+            raise StrategyError(f"time {time}: {exc}") from None
+        if not run:
+            return self._next_step(time)  # this time is settled (MASSCA's round counter)
         cycle = self._cycle_input(time, first)
         report = yield runtime.run_cycle(cycle)
         self.report = report
@@ -164,7 +171,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         self.convergence.settle(report, self.entities, self.bridge.net, self.iteration)
         if self.status is not None:  # what this step settled, for the status API
             self.status.stepped(cycle.states)
-        return None
+        return self._next_step(time)
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
         """Outputs of units (setpoints), controllers (aggregates) and the core (metrics)."""
@@ -181,13 +188,8 @@ class MosaikAgents(mosaik_api_v3.Simulator):
                     data[eid] = self.bridge.unit_outputs(
                         entity, report.results[eid], attrs, self.convergence.converged,
                         self.time, self.iteration == 0)
-            elif entity.role == "core":
-                data[eid] = _pick(self._core_values(report), attrs)
             else:
-                values = self.bridge.controller_outputs(report.aggregates.get(eid),
-                                                        report.targets.get(eid))
-                values.update(grid_outputs(report.notes.get(eid)))
-                data[eid] = _pick(values, attrs)
+                data[eid] = self._upper_outputs(eid, entity.role == "core", attrs, report)
         return data
 
     def finalize(self) -> None:
@@ -197,7 +199,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         if self.status is not None:
             self.status.close()
         if self.config.hooks.finalize is not None:
-            self.config.hooks.finalize(**self.config.user_params)
+            self.config.hooks.finalize(**self._hook_kwargs())
 
     def get_info(self) -> dict[str, Any]:
         """Where the agents live and what they rejected (a mosaik extra method)."""
@@ -208,6 +210,22 @@ class MosaikAgents(mosaik_api_v3.Simulator):
                 "status": self.status.describe() if self.status is not None else None}
 
     # -- helpers ----------------------------------------------------------------------
+    def _hook_kwargs(self) -> dict[str, Any]:
+        """What ``initialize``/``finalize`` get: MASSCA's parameters with its hooks."""
+        if isinstance(self.bridge, MasscaBridge):
+            return dict(self.bridge.kwargs)
+        return dict(self.config.user_params)
+
+    def _next_step(self, time: int) -> int | None:
+        """Stepped by its inputs; with MASSCA's hooks also every ``step_size`` (default 900).
+
+        MASSCA's simulator returned ``time + step_size`` from every step, so mosaik steps it
+        then even without new inputs (e.g. one second after a time-shifted input).
+        """
+        if not self.config.massca_mode:
+            return None
+        return time + (self.config.params.step_size or MASSCA_STEP_SIZE)
+
     def _negotiators(self, tree: Tree) -> dict[str, Negotiation]:
         """Controllers that split by negotiating: the core between cells, the rest within."""
         chosen: dict[str, Negotiation] = {}
@@ -234,6 +252,20 @@ class MosaikAgents(mosaik_api_v3.Simulator):
                  for e in by_role(self.entities, "controller") if "grid" in e.objects}
         return CycleInput(time, self.iteration, {u.eid: u.state for u in units}, offset,
                           core.state, self.config.params.step_size, grids)
+
+    def _upper_outputs(self, eid: str, core: bool, attrs: list[str], report: CycleReport
+                       ) -> dict[str, Any]:
+        """A controller's or the core's outputs; a user hook's values take precedence."""
+        if core:
+            values = self._core_values(report)
+        else:
+            values = self.bridge.controller_outputs(report.aggregates.get(eid),
+                                                    report.targets.get(eid))
+            values.update(grid_outputs(report.notes.get(eid)))
+        values.update(self.bridge.hook_outputs(eid, core, attrs, report,
+                                               self.convergence.converged, self.time,
+                                               self.iteration == 0))
+        return _pick(values, attrs)
 
     def _core_values(self, report: CycleReport) -> dict[str, Any]:
         values: dict[str, Any] = {
@@ -276,7 +308,12 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         return eid
 
     def _read_inputs(self, inputs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
-        """Read the step's inputs; ``raw`` holds only this step's (MASSCA's ``input_data``)."""
+        """Read the step's inputs; ``raw`` holds only this step's (MASSCA's ``input_data``).
+
+        With MASSCA's ``input_method`` the hook reads the raw inputs (as in MASSCA, any
+        value, e.g. NaN or None, reaches it); numbers are summed where they are numbers.
+        """
+        raw_ok = self.config.massca_mode and self.config.hooks.input_method is not None
         for entity in self.entities.values():
             entity.raw = {}
         for eid, attrs in inputs.items():
@@ -287,8 +324,13 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             for attr, sources in attrs.items():
                 if attr in STRUCTURED_INPUTS:
                     entity.objects[attr] = _single(eid, attr, sources)
-                else:
+                    continue
+                try:
                     entity.values[attr] = _summed(eid, attr, sources)
+                except StateError:
+                    if not raw_ok:
+                        raise
+                    entity.values.pop(attr, None)
 
 
 def _summed(eid: str, attr: str, sources: Mapping[str, Any]) -> float:
