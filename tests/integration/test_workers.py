@@ -9,6 +9,7 @@ and reached with ``workers=["host:port"]``; the results equal the single-contain
 from __future__ import annotations
 
 import asyncio
+import secrets
 import subprocess
 import sys
 import time
@@ -39,19 +40,28 @@ def test_spawned_worker_processes_give_the_single_container_result():
     assert [report.messages for _, report in spread] == [52, 52]
 
 
-def start_worker() -> tuple[subprocess.Popen[str], str]:
+def secret_file(tmp_path) -> str:
+    path = tmp_path / "run.key"
+    path.write_text(secrets.token_hex(32))
+    path.chmod(0o600)
+    return str(path)
+
+
+def start_worker(secret: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", WORKER, "--port", "0"],
+        [sys.executable, "-m", WORKER, "--port", "0", "--secret-file", secret],
         cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = process.stdout.readline().strip()  # type: ignore[union-attr]
     assert line.startswith("listening on 127.0.0.1:"), (line, process.stderr.read())
     return process, line.removeprefix("listening on ")
 
 
-def test_worker_started_elsewhere_is_reached_and_told_to_stop():
-    process, address = start_worker()
+def test_worker_started_elsewhere_is_reached_and_told_to_stop(tmp_path):
+    secret = secret_file(tmp_path)
+    process, address = start_worker(secret)
     try:
-        _, spread = asyncio.run(run_cycles(TransportConfig(workers=(address,))))
+        _, spread = asyncio.run(run_cycles(TransportConfig(workers=(address,),
+                                                           secret_file=secret)))
         assert [results for results, _ in spread] == single_container_results()
         assert process.wait(timeout=10) == 0  # the MAS sent Shutdown when it closed
     finally:
@@ -63,8 +73,8 @@ def test_worker_refuses_a_non_loopback_address_without_allow_remote():
     done = subprocess.run([sys.executable, "-m", WORKER, "--host", "192.0.2.1"], cwd=str(ROOT),
                           capture_output=True, text=True,
                           timeout=60, check=False)
-    assert done.returncode == 2
-    assert "--host 192.0.2.1 is not loopback: pass --allow-remote" in done.stderr
+    assert done.returncode == 1
+    assert "error: --host 192.0.2.1 is not loopback: pass --allow-remote" in done.stderr
 
 
 def test_a_worker_process_that_dies_mid_run_is_named():

@@ -10,18 +10,21 @@ files plug in through another implementation at the mosaik edge
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..model.errors import StrategyError
-from ..model.flexibility import Target, UnitState, aggregate
+from ..model.flexibility import Target, UnitState, aggregate, check_summable, tolerance
 from ..model.grid import GridView
 from .base import Strategy, View, accepts_view
 
 __all__ = ["CycleInfo", "Coordination", "StrategyCoordination", "CHECK_TOL"]
 
-#: MW tolerance for the invariant checks of strategy results.
+#: MW tolerance for the invariant checks of strategy results; a relative part
+#: (:data:`~..model.flexibility.REL_TOL` of the values compared) is added, so systems of
+#: any size are checked alike.
 CHECK_TOL = 1e-6
 
 
@@ -93,11 +96,19 @@ class StrategyCoordination:
     ) -> UnitState:
         """Delegate to the strategy and type-check the result."""
         states = list(children.values())
-        result = (self.strategy.aggregate(states, self.view(eid, info)) if self._viewed[0]
-                  else self.strategy.aggregate(states))  # type: ignore[call-arg]
+        try:
+            result = (self.strategy.aggregate(states, self.view(eid, info)) if self._viewed[0]
+                      else self.strategy.aggregate(states))  # type: ignore[call-arg]
+        except Exception:
+            check_summable(children)  # inputs that overflow are the inputs' fault
+            raise
         if not isinstance(result, UnitState):
             raise StrategyError(f"{self.strategy.name}.aggregate returned {result!r} for {eid!r}, "
                                 "expected a UnitState")
+        if not _finite(result):
+            check_summable(children)
+            raise StrategyError(f"{self.strategy.name}.aggregate returned a non-finite "
+                                f"aggregate for {eid!r}: {result!r}")
         return result
 
     def decide(
@@ -105,6 +116,8 @@ class StrategyCoordination:
     ) -> dict[str, Target]:
         """Decide the system target, then split it among the top-level children."""
         system = aggregate(children.values())
+        if not _finite(system):
+            check_summable(children)
         target = (self.strategy.decide(system, info.offset, self.view(eid, info))
                   if self._viewed[1] else self.strategy.decide(system, info.offset))  # type: ignore[call-arg]
         _check_target(target, system, f"{self.strategy.name}.decide at {eid!r}")
@@ -125,8 +138,11 @@ class StrategyCoordination:
         for (child, state), target in zip(children.items(), targets, strict=True):
             _check_target(target, state, f"{where} for child {child!r}")
         for part in ("production", "consumption"):
-            total = sum(getattr(t, part) for t in targets)
-            if abs(total - getattr(instruction, part)) > CHECK_TOL:
+            values = [getattr(t, part) for t in targets]
+            total = sum(values)
+            scale = sum(abs(v) for v in values)
+            if abs(total - getattr(instruction, part)) > tolerance(
+                    CHECK_TOL, scale, getattr(instruction, part)):
                 raise StrategyError(f"{where}: children's {part} targets add up to {total}, "
                                     f"not to the instruction's {getattr(instruction, part)}")
         return dict(zip(children, targets, strict=True))
@@ -136,12 +152,21 @@ class StrategyCoordination:
         return instruction
 
 
+def _finite(state: UnitState) -> bool:
+    """True if ``state``'s bands leave room for a strategy's arithmetic.
+
+    (The margin of :func:`~..model.flexibility.check_summable`.)
+    """
+    return math.isfinite(4.0 * (state.production.max + state.consumption.max))
+
+
 def _check_target(target: object, band: UnitState, where: str) -> None:
     if not isinstance(target, Target):
         raise StrategyError(f"{where} returned {target!r}, expected a Target")
     for part in ("production", "consumption"):
         value = getattr(target, part)
         flex = getattr(band, part)
-        if not flex.min - CHECK_TOL <= value <= flex.max + CHECK_TOL:
+        tol = tolerance(CHECK_TOL, flex.min, flex.max)
+        if not flex.min - tol <= value <= flex.max + tol:
             raise StrategyError(f"{where}: {part} target {value} MW outside the band "
                                 f"[{flex.min}, {flex.max}]")
