@@ -17,10 +17,14 @@ import time
 import pytest
 
 from mosaik_components.mas.model.errors import CycleTimeoutError
+from mosaik_components.mas.model.hierarchy import build_tree
+from mosaik_components.mas.runtime.runtime import CycleInput, MasRuntime
 from mosaik_components.mas.runtime.transport import TransportConfig
+from mosaik_components.mas.strategies import BalanceStrategy
+from mosaik_components.mas.strategies.coordination import StrategyCoordination
 from tests.conftest import ROOT
 from tests.integration.helpers import build_two_cells
-from tests.integration.test_scale_out import run_cycles
+from tests.integration.test_scale_out import four_cells, run_cycles
 from tests.integration.test_two_cells import assert_expected_powers, assert_expected_setpoints
 
 WORKER = "mosaik_components.mas.runtime.workers.worker"
@@ -108,3 +112,30 @@ def test_cohda_at_both_levels_across_worker_processes(world):
     negotiations = collector.last(core, "negotiations")
     assert all(negotiations[t] == 3 * iterations[t] for t in (0, 900))
     assert all(d <= 0.3 + 1e-9 for d in collector.last(core, "deviation[MW]").values())
+
+
+def test_workers_that_host_no_agents_take_no_part_in_cycles():
+    """One cell, three containers: both workers are empty (``--cells 1 --containers 3
+    --processes``); cycles finish with the single-container result."""
+    tree, states = four_cells()
+    one_cell = {eid: node for eid, node in tree.nodes.items()
+                if eid == "core" or eid == "cell0" or eid.startswith("u0_")}
+    small = build_tree({eid: node.parent if node.parent != "core" else None
+                        for eid, node in one_cell.items()}, {"core": "core"})
+    small_states = {eid: s for eid, s in states.items() if eid in small.nodes}
+
+    async def run(transport):
+        runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=10,
+                             transport=transport)
+        await runtime.start()
+        try:
+            runtime.build(small)
+            await runtime.attach()
+            return [(await runtime.run_cycle(CycleInput(0, i, small_states))).results
+                    for i in range(2)]
+        finally:
+            runtime.close()
+            await asyncio.sleep(0.05)
+
+    spread = asyncio.run(run(TransportConfig(containers=3, processes=True)))
+    assert spread == asyncio.run(run(TransportConfig()))

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import math
 import numbers
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -29,7 +30,8 @@ from .errors import StateError
 from .horizon import HorizonFlex, Plan
 
 __all__ = ["Flex", "UnitState", "Target", "aggregate", "net_band", "from_net",
-           "HorizonFlex", "Plan", "is_number", "tolerance", "REL_TOL", "check_summable"]
+           "HorizonFlex", "Plan", "is_number", "tolerance", "REL_TOL", "check_summable",
+           "MAX_TOTAL"]
 
 #: Relative part of every invariant check's tolerance: sums of n values of size M carry
 #: rounding errors of about n * 2.2e-16 * M, far below this for any realistic n.
@@ -55,24 +57,29 @@ def _check_number(name: str, value: object) -> float:
     return number
 
 
-def check_summable(states: Mapping[str, UnitState]) -> None:
-    """Raise :class:`StateError` if the units' bands overflow when added up.
+#: The largest summed band (MW) a system may have: a quarter of the float range, room
+#: for the sums and differences a strategy takes.
+MAX_TOTAL = sys.float_info.max / 4
 
-    Every value is finite on its own; a system of them must be too, with room to spare
-    for the differences strategies take (a factor of 4). The error names the units with
-    the largest bands: it is an input error, not a strategy's.
+
+def check_summable(states: Mapping[str, UnitState]) -> None:
+    """Raise :class:`StateError` if the units' bands add up beyond :data:`MAX_TOTAL`.
+
+    Every value is finite on its own; their sum must leave a strategy room to compute.
+    The error names the units with the largest bands: it is an input error, not a
+    strategy's.
     """
     total = 0.0
     for state in states.values():
         total += state.production.max + state.consumption.max
-    if math.isfinite(4.0 * total):
+    if total <= MAX_TOTAL:
         return
     largest = sorted(states, key=lambda e: -(states[e].production.max
                                              + states[e].consumption.max))[:3]
     sizes = ", ".join(f"{e!r} ({states[e].production.max:.3g} MW production, "
                       f"{states[e].consumption.max:.3g} MW consumption)" for e in largest)
-    raise StateError(f"the units' bands add up beyond floating point range ({total} MW); "
-                     f"largest: {sizes}")
+    raise StateError(f"the units' bands add up to {total:.3g} MW, beyond the {MAX_TOTAL:.3g} "
+                     f"MW floating point arithmetic can handle; largest: {sizes}")
 
 
 @dataclass(frozen=True, slots=True)

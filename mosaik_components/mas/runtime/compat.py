@@ -104,7 +104,9 @@ def stop_container_now(container: Container) -> None:
     drop_pooled_connections(container)
     client = getattr(container, "mqtt_client", None)  # MQTT containers only
     if client is not None:  # paho runs its network loop in a thread
-        client.disconnect()
+        client.disable_logger()  # its last loop iteration reports the closed socket
+        if client.is_connected():
+            client.disconnect()
         client.loop_stop()
 
 
@@ -270,7 +272,13 @@ class SecureMqttContainer(MQTTContainer):
             loop.call_soon_threadsafe(
                 lambda: connected.done() or connected.set_result(reason))
 
+        def on_disconnect(client: Any, userdata: Any, flags: Any, reason: Any,
+                          properties: Any) -> None:  # closed before it said yes
+            loop.call_soon_threadsafe(
+                lambda: connected.done() or connected.set_result(reason))
+
         client.on_connect = on_connect
+        client.on_disconnect = on_disconnect
         client.connect_timeout = self.login.connect_timeout
         where = f"{self.broker_addr[0]}:{self.broker_addr[1]}"
         try:  # the socket (and TLS handshake) in a thread: a refusal fails at once
@@ -284,8 +292,9 @@ class SecureMqttContainer(MQTTContainer):
         except (OSError, ValueError) as exc:  # ssl.SSLError is an OSError
             raise ConnectionError(f"no connection to the MQTT broker at {where}: {exc}"
                                   ) from None
-        if reason.is_failure:
-            client.disconnect()
+        if reason.is_failure or not client.is_connected():
+            if client.is_connected():
+                client.disconnect()
             client.loop_stop()
             raise ConnectionError(f"the MQTT broker at {where} refused the connection: "
                                   f"{reason}")

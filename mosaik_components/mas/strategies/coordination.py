@@ -10,13 +10,19 @@ files plug in through another implementation at the mosaik edge
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..model.errors import StrategyError
-from ..model.flexibility import Target, UnitState, aggregate, check_summable, tolerance
+from ..model.flexibility import (
+    MAX_TOTAL,
+    Target,
+    UnitState,
+    aggregate,
+    check_summable,
+    tolerance,
+)
 from ..model.grid import GridView
 from .base import Strategy, View, accepts_view
 
@@ -157,7 +163,7 @@ def _finite(state: UnitState) -> bool:
 
     (The margin of :func:`~..model.flexibility.check_summable`.)
     """
-    return math.isfinite(4.0 * (state.production.max + state.consumption.max))
+    return state.production.max + state.consumption.max <= MAX_TOTAL
 
 
 def _check_target(target: object, band: UnitState, where: str) -> None:
