@@ -9,15 +9,14 @@ from __future__ import annotations
 
 import hmac
 import struct
-from types import SimpleNamespace
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
+from mango import Agent
 from mango.messages.codecs import SerializationError
 
 from mosaik_components.mas.model.flexibility import Flex, UnitState
-from mosaik_components.mas.protocol.codec import make_codec
 from mosaik_components.mas.protocol.envelope import (
     ANY_RECEIVER,
     EnvelopeError,
@@ -30,6 +29,11 @@ from mosaik_components.mas.protocol.envelope import (
 )
 from mosaik_components.mas.protocol.messages import FlexReport
 from mosaik_components.mas.runtime.compat import MangoMessage
+from mosaik_components.mas.runtime.transport import (
+    TcpTransport,
+    TransportConfig,
+    create_container,
+)
 from mosaik_components.mas.runtime.transport.security import (
     BOUND,
     FROM_CID,
@@ -107,16 +111,17 @@ def test_replay_window_accepts_each_counter_once_within_the_window(counters, siz
 
 
 class Pair:
-    """Two containers of one session (A sends to B) and a third one (C)."""
+    """Three containers of one session (not started: no sockets), A sends to B."""
 
     def __init__(self, session: Session | None = None) -> None:
         self.session = session or Session()
         self.codecs = {}
-        for name, addr in (("A", ("127.0.0.1", 5001)), ("B", ("127.0.0.1", 5002)),
-                           ("C", "massca/run/2")):
-            codec = make_codec(self.session.codec())
-            codec.bind(SimpleNamespace(addr=addr))
-            self.codecs[name] = codec
+        for name, port in (("A", 5001), ("B", 5002), ("C", 5003)):
+            container = create_container(TransportConfig(TcpTransport("127.0.0.1", port)), 0,
+                                         self.session)
+            for _ in range(2):  # agent0, agent1
+                container.register(Agent())
+            self.codecs[name] = container.codec
 
     def frame(self, content=None, **meta):
         meta = {"sender_id": "agent0", "receiver_id": "agent1", TO: ("127.0.0.1", 5002),
@@ -165,3 +170,9 @@ def test_a_first_contact_is_accepted_unbound():
     pair = Pair()
     message = pair.codecs["B"].decode(pair.frame(**{TO_CID: ANY_RECEIVER}))
     assert message.meta[BOUND] is False
+
+
+def test_an_authentic_message_for_no_agent_here_is_refused():
+    pair = Pair()
+    dropped = pair.codecs["B"].decode(pair.frame(receiver_id="agent7")).content
+    assert type(dropped) is Dropped and "no agent 'agent7' here" in dropped.reason

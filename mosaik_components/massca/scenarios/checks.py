@@ -13,6 +13,7 @@ is built or mosaik starts.
 from __future__ import annotations
 
 import argparse
+import functools
 import importlib.util
 import math
 import sys
@@ -69,6 +70,12 @@ def _numbers(args: argparse.Namespace) -> list[str]:
     return found
 
 
+@functools.lru_cache(maxsize=8)
+def _time_index(path: Path, modified: float) -> pd.DatetimeIndex:
+    """A data file's validated time axis (cached per file version)."""
+    return load_table(path, []).index
+
+
 def _span(args: argparse.Namespace, data: Path) -> list[str]:
     """``--start`` on the data's grid; every step's time inside every data file."""
     start: pd.Timestamp = args.start
@@ -76,7 +83,7 @@ def _span(args: argparse.Namespace, data: Path) -> list[str]:
     found = []
     for name in DATA_FILES:
         try:
-            index = load_table(data / name, []).index
+            index = _time_index(data / name, (data / name).stat().st_mtime)
         except (OSError, ValueError) as exc:
             return [f"data file {name}: {exc}"]
         freq = index[1] - index[0]

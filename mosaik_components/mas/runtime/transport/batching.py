@@ -6,10 +6,12 @@ which the destination's dispatcher hands to the receivers' inboxes with the orig
 sender. So a cell level's reports cost one TCP/MQTT send (and one envelope, see
 :mod:`.security`).
 
-The dispatcher is the only agent that takes messages from the network: it gets every
-batch (whose sending container the envelope authenticated) and every refused frame
-(:class:`~.security.Dropped`), and it survives anything: a malformed batch, an item for
-an unknown agent, or any other message is dropped and counted in ``rejected``.
+The dispatcher takes every batch (whose sending container the envelope authenticated)
+and every refused frame (:class:`~.security.Dropped`); it survives anything: a
+malformed batch, an item for an unknown agent, or any other message is dropped and
+counted in ``rejected``. (The few control messages that cannot wait for a batch, the
+first contact with a worker and its shutdown, go to their agent directly, sealed the
+same way: :func:`send_direct`.)
 """
 
 from __future__ import annotations

@@ -43,13 +43,13 @@ def sender_key(meta: dict[str, Any]) -> Key | None:
     :mod:`.local`; a malformed one can only come from a bug, and is rejected like an
     outsider (never raised into a cycle).
     """
-    addr = hashable_address(meta.get("sender_addr"))
-    aid = meta.get("sender_id")
-    if type(aid) is not str or not (type(addr) is str or (
-            type(addr) is tuple and len(addr) == 2 and type(addr[0]) is str
-            and type(addr[1]) is int)):
+    addr = meta.get("sender_addr")
+    key = (tuple(addr) if type(addr) is list else addr, meta.get("sender_id"))
+    try:
+        hash(key)  # a dict or list inside cannot name anyone: matches no known sender
+    except TypeError:
         return None
-    return (addr, aid)
+    return key  # type: ignore[return-value]
 
 
 @dataclass(slots=True)

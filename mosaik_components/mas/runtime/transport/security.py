@@ -50,7 +50,7 @@ from ...protocol.envelope import (
     seal,
     unseal,
 )
-from ..compat import MangoMessage
+from ..compat import MangoMessage, has_agent
 from .identity import DISPATCH_AID, hashable_address
 
 __all__ = ["Session", "SealedCodec", "Dropped", "TO", "TO_CID", "BOUND", "FROM_CID",
@@ -239,4 +239,6 @@ class SealedCodec(Codec):
         if not window.accept(header.counter):
             raise EnvelopeError(f"replayed (counter {header.counter} from container "
                                 f"{header.sender_cid} already seen or too old)")
+        if not has_agent(self.container, header.receiver_aid):
+            raise EnvelopeError(f"no agent {header.receiver_aid!r} here")
         return header, self.inner.decode(body)
