@@ -3,6 +3,7 @@
     massca cells [options]     the power-cells scenario (the main scenario)
     massca demo [options]      a small grid-free example
     massca cohda [options]     COHDA vs balance within and between cells
+    massca market [options]    a local energy market among homes
     massca sweep ...           scalability sweeps (run, merge, report)
 
 ``massca COMMAND --help`` shows a command's options.
@@ -23,6 +24,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              "a small grid-free example"),
     "cohda": ("mosaik_components.massca.scenarios.cohda", "cli",
               "COHDA vs balance within and between cells"),
+    "market": ("mosaik_components.massca.scenarios.market", "cli",
+               "a local energy market among homes (mango agents, mosaik)"),
     "sweep": ("mosaik_components.massca.sweep.runner", "main",
               "scalability sweeps: run, merge, report"),
 }

@@ -93,8 +93,8 @@ def test_bad_command_lines(argv, message, capsys):
 
 def test_cell_aggregates_are_recorded(run_with_mas):
     _, _, frame = run_with_mas
-    cells_p = wide(frame, "P[MW]")[["MAS-0.Agent_0", "MAS-0.Agent_1"]]
-    cells_set = wide(frame, "P_set[MW]")[["MAS-0.Agent_0", "MAS-0.Agent_1"]]
+    cells_p = wide(frame, "P[MW]")[["MAS-0.Agent_1", "MAS-0.Agent_2"]]
+    cells_set = wide(frame, "P_set[MW]")[["MAS-0.Agent_1", "MAS-0.Agent_2"]]
     units = unit_columns(frame, "P[MW]").sum(axis=1)
     # the cells' aggregates are what the units run at, and what the cells were told
     assert cells_p.sum(axis=1).to_numpy() == pytest.approx(units.to_numpy(), abs=1e-6)

@@ -56,5 +56,5 @@ def test_flex_and_power_inputs_together_are_an_error(world):
 
 def test_a_bad_horizon_names_the_unit_and_field(world):
     build(world, flex={**FLEX, "step_h": -1})
-    with pytest.raises(StateError, match=r"unit 'Unit_1' flex.step_h must be > 0"):
+    with pytest.raises(StateError, match=r"unit 'Unit_2' flex.step_h must be > 0"):
         world.run(until=900)

@@ -11,7 +11,8 @@ branches of its own.
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping
+import logging
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -22,11 +23,13 @@ from ..model.horizon import HorizonFlex
 from ..runtime.runtime import CycleReport
 from ..strategies.coordination import Coordination, StrategyCoordination
 from .config import MasConfig
-from .meta import CORE_INPUTS
+from .meta import CORE_INPUTS, aid_of
 from .unit_io import Kind, unit_outputs, unit_state
 
-__all__ = ["Entity", "Bridge", "TypedBridge", "state_attrs", "exchange_outputs", "own_state",
-           "by_role"]
+__all__ = ["Entity", "Bridge", "Convergence", "Tolerance", "TypedBridge", "state_attrs",
+           "exchange_outputs", "own_state", "by_role"]
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(slots=True)
@@ -54,11 +57,72 @@ class Entity:
     last_set: float | None = None
 
 
+class Convergence(Protocol):
+    """When a mosaik time is settled, and whether unit setpoints go out again."""
+
+    converged: bool
+    emit_units: bool
+
+    def start(self, first: bool) -> bool:
+        """Whether to run a cycle in this step (``first``: first step at this time)."""
+        ...
+
+    def settle(self, report: CycleReport, entities: Mapping[str, Entity],
+               net: Callable[[Any], float | None], iteration: int) -> None:
+        """After a cycle: update ``converged`` and ``emit_units``."""
+        ...
+
+
+@dataclass(slots=True)
+class Tolerance:
+    """massca's convergence: a tolerance on setpoint changes.
+
+    Converged when setpoints moved by at most ``tolerance`` MW since the last iteration
+    (in the first one: the units already run at them); at most ``max_iterations``
+    iterations per time; then setpoints are no longer emitted.
+    """
+
+    tolerance: float
+    max_iterations: int
+    converged: bool = True
+    emit_units: bool = True
+
+    def start(self, first: bool) -> bool:
+        """Every step runs a cycle."""
+        return True
+
+    def settle(self, report: CycleReport, entities: Mapping[str, Entity],
+               net: Callable[[Any], float | None], iteration: int) -> None:
+        """Compare the new setpoints with the last ones (or the units' powers)."""
+        change = 0.0
+        for eid, result in report.results.items():
+            entity = entities[eid]
+            setpoint = net(result)
+            reference = entity.last_set if iteration > 0 else net(entity.state)
+            if setpoint is not None and reference is not None:
+                change = max(change, abs(setpoint - reference))
+            entity.last_set = setpoint
+        self.converged = change <= self.tolerance
+        exhausted = iteration + 1 >= self.max_iterations
+        if exhausted and not self.converged:
+            logger.warning("MAS did not converge within %s iterations (last change %.3g MW > "
+                           "tolerance %.3g MW)", self.max_iterations, change, self.tolerance)
+        self.emit_units = iteration == 0 or not (self.converged or exhausted)
+
+
 class Bridge(Protocol):
     """What one mode provides (see the module docstring)."""
 
     def coordination(self) -> Coordination:
         """What the agents compute with."""
+        ...
+
+    def convergence(self) -> Convergence:
+        """When a time is settled."""
+        ...
+
+    def after_cycle(self, report: CycleReport) -> None:
+        """What a cycle's results change in the entities' states."""
         ...
 
     def unit_state(self, entity: Entity, time: int, first: bool) -> Any:
@@ -121,6 +185,13 @@ class TypedBridge:
         """The configured strategy with its invariants checked."""
         return StrategyCoordination(self.config.strategy)
 
+    def convergence(self) -> Tolerance:
+        """A tolerance on setpoint changes, bounded by ``max_iterations``."""
+        return Tolerance(self.config.params.tolerance, self.config.params.max_iterations)
+
+    def after_cycle(self, report: CycleReport) -> None:
+        """Nothing: a unit's state comes from its inputs."""
+
     def unit_state(self, entity: Entity, time: int, first: bool) -> UnitState:
         """From ``flex`` (a horizon), an ``input_method`` hook, or the power inputs."""
         flex = entity.objects.get("flex")
@@ -130,11 +201,13 @@ class TypedBridge:
                                  f"attributes, not both (got {sorted(entity.values)})")
             return UnitState.of_horizon(HorizonFlex.from_dict(flex, f"unit {entity.eid!r} flex"))
         hook = self.config.hooks.input_method
-        if hook is not None and (entity.raw or entity.state is None):
-            state = hook(entity.eid, entity.eid, entity.raw, own_state(entity, self.config),
-                         time, first, **self.config.user_params)
-            return UnitState.from_massca(state, f"input_method({entity.eid})")
-        return unit_state(entity.eid, entity.kind, entity.values, entity.static)
+        if hook is None:
+            return unit_state(entity.eid, entity.kind, entity.values, entity.static)
+        if not entity.raw and entity.state is not None:
+            return entity.state  # no new input: keeps its state
+        state = hook(entity.eid, aid_of(entity.eid), entity.raw, own_state(entity, self.config),
+                     time, first, **self.config.user_params)
+        return UnitState.from_massca(state, f"input_method({entity.eid})")
 
     def core_state(self, core: Entity, units: list[Entity], time: int, first: bool
                    ) -> tuple[float, Any]:

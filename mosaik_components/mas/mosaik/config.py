@@ -78,11 +78,14 @@ class MasParams(BaseModel):
 
     step_size: Annotated[Integer, Field(gt=0)] | None = None
     strategy: Any = "balance"
+    #: the strategy's options by name (JSON-compatible, so worker processes rebuild it)
+    strategy_options: dict[str, Any] = {}
     surplus_priority: Literal["consume", "curtail"] | None = None
     timeout: Positive = 30.0
     tolerance: Positive = 1e-6
     max_iterations: Annotated[Integer, Field(ge=1)] = 10
-    verbose: Annotated[Integer, Field(ge=0)] = 0
+    #: MASSCA's: < 0 silent (its sweep's default -1), 0 warnings, 1 info, 2 debug
+    verbose: Annotated[Integer, Field(ge=-1)] = 0
     performance: bool = True
     state_dict: dict[str, Any] | None = None
     initial_state: dict[str, Any] | None = None
@@ -107,7 +110,8 @@ class MasParams(BaseModel):
     execute_method: Any = None
     initialize: Any = None
     finalize: Any = None
-    convergence_steps: Any = None
+    #: MASSCA's round counter (only with execute_method; default 2 there)
+    convergence_steps: Annotated[Integer, Field(ge=1)] | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,12 +254,13 @@ def _transport_params(raw: dict[str, Any]) -> dict[str, Any]:
 
 
 def _massca_spellings(raw: dict[str, Any]) -> None:
+    """MASSCA's other parameter names; ``convergence_steps`` counts only with its hooks."""
     for alias, name in ALIASES.items():
         if alias in raw:
             if name in raw:
                 raise ConfigError(f"give either {alias!r} or {name!r}, not both")
             raw[name] = raw.pop(alias)
-    if raw.get("convergence_steps") is not None:
+    if raw.get("convergence_steps") is not None and raw.get("execute_method") is None:
         logger.warning("convergence_steps (MASSCA's round counter) is replaced by a tolerance "
                        "on setpoint changes: set 'tolerance' (MW) and 'max_iterations'")
 
@@ -272,10 +277,12 @@ def parse_config(raw_params: Mapping[str, Any]) -> MasConfig:
         raise ConfigError(f"unknown parameter(s) {sorted(user)} (user parameters are only "
                           "accepted together with MASSCA hooks, which receive them)")
     params: MasParams = validated(MasParams, raw)
-    strategy_params = {k: v for k, v in (("strategy", params.strategy),
-                                         ("surplus_priority", params.surplus_priority))
-                       if v is not None}
-    options = {"surplus_priority": params.surplus_priority} if params.surplus_priority else {}
+    options = dict(params.strategy_options)
+    if params.surplus_priority is not None:
+        if "surplus_priority" in options:
+            raise ConfigError("give surplus_priority either directly or in strategy_options")
+        options["surplus_priority"] = params.surplus_priority
+    strategy_params = {"strategy": params.strategy, **options}
     config = MasConfig(
         params=params, strategy=build_strategy(params.strategy, options),
         strategy_params=strategy_params, transport=_transport(params, transport_raw),

@@ -18,12 +18,13 @@ from ..model.errors import StateError, StrategyError
 from ..model.flexibility import Target, UnitState
 from ..runtime.runtime import CycleReport
 from ..strategies.coordination import Coordination, CycleInfo
-from .bridge import Entity, exchange_outputs, own_state, state_attrs
+from .bridge import Entity, exchange_outputs, state_attrs
 from .config import MasConfig
-from .meta import CORE_INPUTS
+from .meta import CORE_INPUTS, aid_of
 from .unit_io import unit_outputs, unit_state
 
-__all__ = ["sum_states", "MasscaCoordination", "MasscaBridge", "Hook", "as_state", "as_target"]
+__all__ = ["sum_states", "MasscaCoordination", "MasscaBridge", "MasscaRounds", "Hook", "aid_of",
+           "as_state", "as_target"]
 
 
 def sum_states(
@@ -53,55 +54,94 @@ Hook = Callable[..., Any]
 
 @dataclass(slots=True)
 class MasscaCoordination:
-    """MASSCA-compatible hooks; ``params`` are passed to every hook as keyword arguments."""
+    """MASSCA's hooks at every agent, with MASSCA's state semantics (module docstring).
+
+    Keeps what MASSCA's agents kept: every controller's and the core's own state (what
+    ``execute_method`` returned, initially ``initial_state``/``state_dict``), and the
+    ``ok`` flag of the core's last decision. States and instructions are keyed by MASSCA's
+    aids (:func:`aid_of`) when they reach the hooks and by entity ids inside massca.
+    """
 
     execute_method: Hook
     aggregation_method: Hook
     params: dict[str, Any] = field(default_factory=dict)
+    #: eid -> the entity's own state (controllers, core)
+    own: dict[str, Any] = field(default_factory=dict)
+    #: eid -> the state an entity starts from
+    initial: Callable[[str], Any] = lambda eid: None
+    last_ok: bool = True
 
-    def aggregate(
-        self, eid: str, own: Any, children: Mapping[str, Any], info: CycleInfo
-    ) -> Any:
-        """``aggregation_method(aeid, aid, requested_states, current_state, **params)``."""
-        return self.aggregation_method(eid, eid, requested_states=dict(children),
-                                       current_state=own, **self.params)
+    def own_state(self, eid: str) -> Any:
+        """The entity's own state (a deep copy, as MASSCA's agents handed it on)."""
+        if eid not in self.own:
+            self.own[eid] = self.initial(eid)
+        return copy.deepcopy(self.own[eid])
+
+    def aggregate(self, eid: str, own: Any, children: Mapping[str, Any], info: CycleInfo) -> Any:
+        """``aggregation_method(aeid, aid, requested_states, current_state)``.
+
+        ``current_state`` is the controller's own state, not its last aggregate.
+        """
+        return self.aggregation_method(eid, aid_of(eid), _by_aid(children),
+                                       self.own_state(eid), **self.params)
 
     def decide(self, eid: str, children: Mapping[str, Any], info: CycleInfo) -> dict[str, Any]:
-        """``execute_method`` at the top: ``instruction=None``."""
-        return self._execute(eid, None, info.core_state, children, info)
+        """``execute_method`` at the top (``instruction=None``); its ``ok`` counts a round."""
+        ok, instructions, state = self._call(eid, None, info.core_state, children, info)
+        self.own[eid] = state
+        self.last_ok = bool(ok)
+        return _by_eid(eid, instructions, children)
 
-    def split(
-        self, eid: str, instruction: Any, own: Any, children: Mapping[str, Any],
-        info: CycleInfo,
-    ) -> dict[str, Any]:
-        """``execute_method`` at a controller with its own instruction and aggregate."""
-        return self._execute(eid, instruction, own, children, info)
+    def split(self, eid: str, instruction: Any, own: Any, children: Mapping[str, Any],
+              info: CycleInfo) -> dict[str, Any]:
+        """``execute_method`` at a controller with its instruction and its reported state."""
+        ok, instructions, state = self._call(eid, instruction, own, children, info)
+        self.own[eid] = state
+        if not ok:
+            raise StrategyError(f"execute_method at {eid!r} returned ok=False (MASSCA raised "
+                                "'Redispatch method did not converged!' here)")
+        return _by_eid(eid, instructions, children)
 
     def execute(self, eid: str, instruction: Any, own: Any, info: CycleInfo) -> Any:
         """``execute_method`` at a unit (no requested states); returns its new state."""
-        ok, _instructions, state = self.execute_method(
-            eid, eid, instruction=instruction, current_state=own, requested_states={},
-            current_time=info.time, first_time_step=info.first_time_step, **self.params,
-        )
-        return state if state is not None else instruction
+        ok, _instructions, state = self._call(eid, instruction, own, {}, info)
+        if not ok:
+            raise StrategyError(f"execute_method at {eid!r} returned ok=False")
+        return state
 
-    def _execute(
-        self, eid: str, instruction: Any, own: Any, children: Mapping[str, Any], info: CycleInfo
-    ) -> dict[str, Any]:
+    def _call(self, eid: str, instruction: Any, current: Any, children: Mapping[str, Any],
+              info: CycleInfo) -> tuple[Any, Any, Any]:
+        """``execute_method`` with MASSCA's arguments.
+
+        MASSCA gave the simulator's parameters only to the core's call; massca gives
+        them (and ``current_time``/``first_time_step``) to every call, a superset that
+        MASSCA's method files (``**kwargs``) accept.
+        """
         result = self.execute_method(
-            eid, eid, instruction=instruction, current_state=own,
-            requested_states=dict(children), current_time=info.time,
+            eid, aid_of(eid), instruction=instruction, current_state=current,
+            requested_states=_by_aid(children), current_time=info.time,
             first_time_step=info.first_time_step, **self.params,
         )
         if not (isinstance(result, tuple) and len(result) == 3):
             raise StrategyError(f"execute_method at {eid!r} must return (ok, instructions, "
                                 f"state), got {result!r}")
-        instructions = result[1]
-        if not isinstance(instructions, Mapping) or set(instructions) != set(children):
-            got = sorted(instructions) if isinstance(instructions, Mapping) else instructions
-            raise StrategyError(f"execute_method at {eid!r} must return one instruction per "
-                                f"child {sorted(children)}, got {got!r}")
-        return {child: instructions[child] for child in children}
+        return result
+
+
+def _by_aid(children: Mapping[str, Any]) -> dict[str, Any]:
+    return {aid_of(eid): state for eid, state in children.items()}
+
+
+def _by_eid(eid: str, instructions: object, children: Mapping[str, Any]) -> dict[str, Any]:
+    """The hook's instructions (keyed by aid) for the children (keyed by eid)."""
+    if not children:
+        return {}
+    aids = {aid_of(child): child for child in children}
+    if not isinstance(instructions, Mapping) or not set(aids) <= set(instructions):
+        got = sorted(instructions) if isinstance(instructions, Mapping) else instructions
+        raise StrategyError(f"execute_method at {eid!r} must return one instruction per "
+                            f"child {sorted(aids)}, got {got!r}")
+    return {child: instructions[aid] for aid, child in aids.items()}
 
 
 def as_state(value: Any) -> UnitState | None:
@@ -127,42 +167,104 @@ def as_target(value: Any) -> Target | None:
 
 
 @dataclass(slots=True)
+class MasscaRounds:
+    """MASSCA's convergence: a count of the rounds the core's ``execute_method`` said ok.
+
+    From ``steps`` such rounds on, the time is converged and further same-time steps run
+    no cycle (outputs stay as they were).
+    """
+
+    steps: int
+    coordination: MasscaCoordination
+    rounds: int = 0
+    converged: bool = False
+    emit_units: bool = True
+
+    def start(self, first: bool) -> bool:
+        """Whether to run a cycle in this step."""
+        if first:
+            self.rounds = 0
+        return self.rounds < self.steps
+
+    def settle(self, report: CycleReport, entities: Mapping[str, Entity],
+               net: Callable[[Any], float | None], iteration: int) -> None:
+        """Count the round; MASSCA's ``converged`` flag for ``output_method``."""
+        self.rounds += 1 if self.coordination.last_ok else 0
+        self.converged = self.rounds >= self.steps
+
+
+@dataclass(slots=True)
 class MasscaBridge:
-    """MASSCA's method files: state dicts in, the hooks' instructions out."""
+    """MASSCA's method files: state dicts in, the hooks' outputs out (MASSCA semantics).
+
+    A unit's state is what ``input_method`` made of this step's inputs, or, when it got
+    none, what its ``execute_method`` returned last; the core's state goes through
+    ``input_method`` in every step; hooks see MASSCA's aids (:func:`aid_of`).
+    """
 
     config: MasConfig
+    entities: Mapping[str, Entity]
+    hooks_coordination: MasscaCoordination = field(init=False)
+
+    def __post_init__(self) -> None:
+        hooks = self.config.hooks
+        assert hooks.execute_method is not None
+        self.hooks_coordination = MasscaCoordination(
+            hooks.execute_method, hooks.aggregation_method or sum_states,
+            dict(self.config.user_params), initial=self._initial)
+
+    def _initial(self, eid: str) -> Any:
+        entity = self.entities[eid]
+        start = entity.params.get("initial_state", self.config.params.initial_state)
+        start = start if start is not None else self.config.params.state_dict
+        return copy.deepcopy(start)
 
     def coordination(self) -> Coordination:
         """MASSCA's hooks at every agent (``sum_states`` when no aggregation hook)."""
-        hooks = self.config.hooks
-        assert hooks.execute_method is not None
-        return MasscaCoordination(hooks.execute_method, hooks.aggregation_method or sum_states,
-                                  dict(self.config.user_params))
+        return self.hooks_coordination
 
-    def _hooked(self, entity: Entity, time: int, first: bool) -> Any:
+    def convergence(self) -> MasscaRounds:
+        """MASSCA's round counter (``convergence_steps``, default 2 as in MASSCA)."""
+        steps = self.config.params.convergence_steps
+        return MasscaRounds(2 if steps is None else int(steps), self.hooks_coordination)
+
+    def _input(self, entity: Entity, current: Any, time: int, first: bool) -> Any:
         hook = self.config.hooks.input_method
         assert hook is not None
-        return hook(entity.eid, entity.eid, entity.raw, own_state(entity, self.config), time,
-                    first, **self.config.user_params)
+        return hook(entity.eid, aid_of(entity.eid), entity.raw, current, time, first,
+                    **self.config.user_params)
 
     def unit_state(self, entity: Entity, time: int, first: bool) -> Any:
-        """``input_method``'s dict, or the typed state from the inputs as MASSCA's dict."""
-        if self.config.hooks.input_method is not None and (entity.raw or entity.state is None):
-            return self._hooked(entity, time, first)
-        return unit_state(entity.eid, entity.kind, entity.values, entity.static).to_massca()
+        """``input_method`` on fresh inputs; else the state it has (MASSCA's agents).
+
+        Without ``input_method`` the power inputs are read as for typed strategies and
+        handed to the hooks as MASSCA's state dict.
+        """
+        current = entity.state if entity.state is not None else self._initial(entity.eid)
+        if self.config.hooks.input_method is None:
+            return unit_state(entity.eid, entity.kind, entity.values, entity.static).to_massca()
+        if not entity.raw:
+            return current
+        return self._input(entity, copy.deepcopy(current), time, first)
 
     def core_state(self, core: Entity, units: list[Entity], time: int, first: bool
                    ) -> tuple[float, Any]:
-        """The core's state from ``input_method`` (MASSCA's external network), no offset."""
-        if self.config.hooks.input_method is not None and (core.raw or core.state is None):
-            state = self._hooked(core, time, first)
+        """The core's own state, through ``input_method`` in every step as in MASSCA."""
+        if self.config.hooks.input_method is not None:
+            state = self._input(core, self.hooks_coordination.own_state(core.eid), time, first)
+            self.hooks_coordination.own[core.eid] = state
         else:
             unknown = (set(core.values) | set(core.objects)) - set(CORE_INPUTS)
             if unknown:
                 raise StateError(f"core {core.eid!r}: unknown input(s) {sorted(unknown)}; "
                                  f"known: {list(CORE_INPUTS)}")
-            state = core.state
+            state = self.hooks_coordination.own_state(core.eid)
         return (state if isinstance(state, float) else 0.0), state
+
+    def after_cycle(self, report: CycleReport) -> None:
+        """A unit's state becomes what its ``execute_method`` returned (as in MASSCA)."""
+        for eid, result in report.results.items():
+            self.entities[eid].state = result
 
     def net(self, value: Any) -> float | None:
         """Net power of a hook's state or instruction dict."""
@@ -171,26 +273,21 @@ class MasscaBridge:
 
     def unit_outputs(self, entity: Entity, result: Any, attrs: list[str], converged: bool,
                      time: int, first: bool) -> dict[str, Any]:
-        """``output_method`` with the unit's result; the rest from the result's currents."""
-        data: dict[str, Any] = {}
+        """Exactly what ``output_method`` returns; without one, the typed attributes."""
         hook = self.config.hooks.output_method
         if hook is not None:
-            data.update(hook(entity.eid, entity.eid, attrs, current_state=result,
-                             converged=converged, current_time_step=time, first_time_step=first,
-                             **self.config.user_params) or {})
-        missing = [a for a in attrs if a not in data]
+            return dict(hook(entity.eid, aid_of(entity.eid), attrs, result, converged, time,
+                             first, **self.config.user_params) or {})
+        target, base = as_target(result), as_state(entity.base)
+        if target is None or base is None:
+            raise StateError(f"unit {entity.eid!r}: cannot compute {attrs} from result "
+                             f"{result!r}; give an output_method")
+        typed = unit_outputs(entity.kind, target, base)
+        missing = [a for a in attrs if a not in typed]
         if missing:
-            target, base = as_target(result), as_state(entity.base)
-            if target is None or base is None:
-                raise StateError(f"unit {entity.eid!r}: cannot compute {missing} from "
-                                 f"result {result!r}; return them from output_method")
-            typed = unit_outputs(entity.kind, target, base)
-            for attr in missing:
-                if attr not in typed:
-                    raise StateError(f"unit {entity.eid!r}: attribute {attr!r} has no value; "
-                                     "return it from output_method")
-                data[attr] = typed[attr]
-        return data
+            raise StateError(f"unit {entity.eid!r}: attribute(s) {missing} have no value; "
+                             "give an output_method")
+        return {a: typed[a] for a in attrs}
 
     def controller_outputs(self, state: Any, target: Any) -> dict[str, Any]:
         """The aggregate's attributes and instructed net power, where the dicts have them."""

@@ -28,7 +28,7 @@ from ..model.grid import GridView
 from ..model.hierarchy import Role, Tree, build_tree
 from ..runtime.runtime import CycleInput, CycleReport, MasRuntime
 from ..strategies.negotiation import Negotiation
-from .bridge import Bridge, Entity, TypedBridge, by_role
+from .bridge import Bridge, Convergence, Entity, TypedBridge, by_role
 from .config import MasConfig, parse_config
 from .massca import MasscaBridge
 from .meta import CORE_EID, META, MODEL_PREFIX, MODEL_ROLES, STRUCTURED_INPUTS
@@ -46,13 +46,13 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         super().__init__(copy.deepcopy(META))
         self.config = MasConfig()
         self.bridge: Bridge = TypedBridge(self.config)
+        self.convergence: Convergence = self.bridge.convergence()
         self.runtime: MasRuntime | None = None
         self.entities: dict[str, Entity] = {}
-        self.counter = 0
+        #: entity numbers start at 1, as MASSCA's (``Agent_1``, ...; the core is agent 0)
+        self.counter = 1
         self.time = -1
         self.iteration = 0
-        self.converged = True
-        self.emit_units = True
         self.report: CycleReport | None = None
         #: totals over the iterations at the current time
         self.steptime = 0.0
@@ -68,10 +68,13 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         """Validate the parameters, start the mango container(s) (binds the socket)."""
         self.sid = sid
         self.config = parse_config(sim_params)
-        self.bridge = MasscaBridge(self.config) if self.config.massca_mode else TypedBridge(
-            self.config)
-        attrs = self.meta["models"]["MosaikAgents"]["attrs"]
-        attrs.extend(a for a in self.config.extra_attrs if a not in attrs)
+        self.bridge = (MasscaBridge(self.config, self.entities) if self.config.massca_mode
+                       else TypedBridge(self.config))
+        self.convergence = self.bridge.convergence()
+        model = self.meta["models"]["MosaikAgents"]
+        extra = [a for a in self.config.extra_attrs if a not in model["attrs"]]
+        model["attrs"].extend(extra)  # MASSCA's META: the hooks' own output attributes
+        model["non-persistent"].extend(extra)
         verbose = self.config.params.verbose
         logging.getLogger("mosaik_components.mas").setLevel(
             logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING)
@@ -139,13 +142,16 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             self.messages = 0
             self.negotiations = 0
         self._read_inputs(inputs)
+        if not self.convergence.start(first):
+            return None  # this time is settled (MASSCA's round counter)
         cycle = self._cycle_input(time, first)
         report = yield runtime.run_cycle(cycle)
         self.report = report
         self.steptime += report.seconds
         self.messages += report.messages
         self.negotiations += report.negotiations
-        self._check_convergence(report)
+        self.bridge.after_cycle(report)
+        self.convergence.settle(report, self.entities, self.bridge.net, self.iteration)
         return None
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
@@ -159,10 +165,10 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             if report is None:
                 continue  # nothing decided yet
             if entity.role == "unit":
-                if self.emit_units:
+                if self.convergence.emit_units:
                     data[eid] = self.bridge.unit_outputs(
-                        entity, report.results[eid], attrs, self.converged, self.time,
-                        self.iteration == 0)
+                        entity, report.results[eid], attrs, self.convergence.converged,
+                        self.time, self.iteration == 0)
             elif entity.role == "core":
                 data[eid] = _pick(self._core_values(report), attrs)
             else:
@@ -214,14 +220,15 @@ class MosaikAgents(mosaik_api_v3.Simulator):
 
     def _core_values(self, report: CycleReport) -> dict[str, Any]:
         values: dict[str, Any] = {
-            "steptime": self.steptime,
             "messages": self.messages,
             "rejected": report.rejected,
             "iterations": self.iteration + 1,
-            "converged": self.converged,
+            "converged": self.convergence.converged,
             "negotiations": self.negotiations,
             "deviation[MW]": report.deviation,
         }
+        if self.config.params.performance:  # MASSCA: the step's wall time only if asked
+            values["steptime"] = self.steptime
         bases = [e.base for e in by_role(self.entities, "unit")]
         values.update(self.bridge.system_outputs(report, self.offset, bases))
         if self.ext_first is not None:  # measured before the agents acted at this time
@@ -252,6 +259,9 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         return eid
 
     def _read_inputs(self, inputs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
+        """Read the step's inputs; ``raw`` holds only this step's (MASSCA's ``input_data``)."""
+        for entity in self.entities.values():
+            entity.raw = {}
         for eid, attrs in inputs.items():
             entity = self.entities.get(eid)
             if entity is None:
@@ -262,30 +272,6 @@ class MosaikAgents(mosaik_api_v3.Simulator):
                     entity.objects[attr] = _single(eid, attr, sources)
                 else:
                     entity.values[attr] = _summed(eid, attr, sources)
-
-    def _check_convergence(self, report: CycleReport) -> None:
-        """Decide whether setpoints still move and whether to emit them again.
-
-        Converged: setpoints moved <= tolerance since the last iteration (or, in the
-        first iteration at a time, the units already run at them).
-        """
-        change = 0.0
-        net = self.bridge.net
-        for eid, result in report.results.items():
-            entity = self.entities[eid]
-            setpoint = net(result)
-            reference = entity.last_set if self.iteration > 0 else net(entity.state)
-            if setpoint is not None and reference is not None:
-                change = max(change, abs(setpoint - reference))
-            entity.last_set = setpoint
-        params = self.config.params
-        self.converged = change <= params.tolerance
-        exhausted = self.iteration + 1 >= params.max_iterations
-        if exhausted and not self.converged:
-            logger.warning("MAS did not converge at time %s within %s iterations (last change "
-                           "%.3g MW > tolerance %.3g MW)", self.time, params.max_iterations,
-                           change, params.tolerance)
-        self.emit_units = self.iteration == 0 or not (self.converged or exhausted)
 
 
 def _summed(eid: str, attr: str, sources: Mapping[str, Any]) -> float:

@@ -12,10 +12,11 @@ from __future__ import annotations
 from .balance import BalanceStrategy, decide_balance, split_proportional
 from .base import Strategy, View
 from .cohda.negotiation import CohdaNegotiation
+from .lookahead import LookaheadStrategy
 from .negotiation import Lead, Member, Negotiation
 
 __all__ = ["STRATEGIES", "NEGOTIATIONS", "Strategy", "View", "Negotiation", "Lead", "Member",
            "BalanceStrategy", "decide_balance", "split_proportional"]
 
-STRATEGIES: dict[str, type] = {"balance": BalanceStrategy}
+STRATEGIES: dict[str, type] = {"balance": BalanceStrategy, "lookahead": LookaheadStrategy}
 NEGOTIATIONS: dict[str, type] = {"cohda": CohdaNegotiation}

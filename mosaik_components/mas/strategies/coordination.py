@@ -15,14 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..model.errors import StrategyError
-from ..model.flexibility import (
-    MAX_TOTAL,
-    Target,
-    UnitState,
-    aggregate,
-    check_summable,
-    tolerance,
-)
+from ..model.flexibility import MAX_TOTAL, Target, UnitState, check_summable, tolerance
 from ..model.grid import GridView
 from .base import Strategy, View, accepts_view
 
@@ -121,9 +114,8 @@ class StrategyCoordination:
         self, eid: str, children: Mapping[str, UnitState], info: CycleInfo
     ) -> dict[str, Target]:
         """Decide the system target, then split it among the top-level children."""
-        system = aggregate(children.values())
-        if not _finite(system):
-            check_summable(children)
+        # the strategy's own view; inputs that overflow are named there (input errors)
+        system = self.aggregate(eid, None, children, info)
         target = (self.strategy.decide(system, info.offset, self.view(eid, info))
                   if self._viewed[1] else self.strategy.decide(system, info.offset))  # type: ignore[call-arg]
         _check_target(target, system, f"{self.strategy.name}.decide at {eid!r}")
