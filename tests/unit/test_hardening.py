@@ -8,7 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from mosaik_components.mas.model.errors import StateError
-from mosaik_components.mas.model.flexibility import Flex, Target, UnitState, is_number
+from mosaik_components.mas.model.flexibility import Flex, Target, UnitState, aggregate, is_number
 from mosaik_components.mas.model.hierarchy import build_tree
 from mosaik_components.mas.mosaik.simulator import MosaikAgents, _summed
 from mosaik_components.mas.mosaik.unit_io import unit_state
@@ -87,10 +87,13 @@ def test_a_cycle_deep_down_is_still_named():
 
 
 def test_targets_at_a_terawatt_scale_pass_the_checks():
-    """The issue's case: at ~1e12 MW the absolute 1e-6 MW tolerance failed."""
-    children = {f"u{i}": UnitState(Flex(1e12 / 3, 0.0, 1e12)) for i in range(7)}
-    coordination = StrategyCoordination(BalanceStrategy())
-    own = UnitState(Flex(7e12 / 3, 0.0, 7e12))
-    targets = coordination.split("cell", Target(1e12 * 0.9137, 0.0), own, children,
-                                 CycleInfo())
-    assert sum(t.production for t in targets.values()) == pytest.approx(0.9137e12, rel=1e-12)
+    """The issue's case: at ~1e12 MW the absolute 1e-6 MW tolerance failed (rounding of
+    the 29 targets' sum: 13705500000000.002 against 13705500000000.0)."""
+    n = 29
+    children = {f"u{i}": UnitState(Flex(1e12 * (i + 1) / n / 3, 0.0, 1e12 * (i + 1) / n))
+                for i in range(n)}
+    own = aggregate(children.values())
+    target = own.production.max * 0.9137
+    targets = StrategyCoordination(BalanceStrategy()).split(
+        "cell", Target(target, 0.0), own, children, CycleInfo())
+    assert sum(t.production for t in targets.values()) == pytest.approx(target, rel=1e-12)

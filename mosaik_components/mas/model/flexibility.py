@@ -43,9 +43,9 @@ def is_number(value: object) -> bool:
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
-def tolerance(absolute: float, *magnitudes: float) -> float:
-    """``absolute`` plus :data:`REL_TOL` times the largest of ``magnitudes``."""
-    return absolute + REL_TOL * max((abs(m) for m in magnitudes), default=0.0)
+def tolerance(absolute: float, magnitude: float) -> float:
+    """``absolute`` plus :data:`REL_TOL` times ``magnitude`` (the size of what is compared)."""
+    return absolute + REL_TOL * abs(magnitude)
 
 
 def _check_number(name: str, value: object) -> float:

@@ -57,7 +57,7 @@ def split_direction(target: float, children: Sequence[Flex], what: str) -> list[
     """Split one direction's target among children in proportion to their headroom."""
     low = sum(f.min for f in children)
     high = sum(f.max for f in children)
-    tol = tolerance(EPS, low, high)
+    tol = tolerance(EPS, high)  # magnitudes: high is the largest
     if not low - tol <= target <= high + tol:
         raise StrategyError(
             f"{what} target {target!r} MW lies outside the children's band [{low}, {high}]"

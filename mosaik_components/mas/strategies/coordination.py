@@ -136,13 +136,11 @@ class StrategyCoordination:
         for (child, state), target in zip(children.items(), targets, strict=True):
             _check_target(target, state, f"{where} for child {child!r}")
         for part in ("production", "consumption"):
-            values = [getattr(t, part) for t in targets]
-            total = sum(values)
-            scale = sum(abs(v) for v in values)
-            if abs(total - getattr(instruction, part)) > tolerance(
-                    CHECK_TOL, scale, getattr(instruction, part)):
+            total = sum(getattr(t, part) for t in targets)  # of magnitudes in their bands
+            wanted = getattr(instruction, part)
+            if abs(total - wanted) > tolerance(CHECK_TOL, max(total, wanted)):
                 raise StrategyError(f"{where}: children's {part} targets add up to {total}, "
-                                    f"not to the instruction's {getattr(instruction, part)}")
+                                    f"not to the instruction's {wanted}")
         return dict(zip(children, targets, strict=True))
 
     def execute(self, eid: str, instruction: Target, own: UnitState, info: CycleInfo) -> Target:
@@ -164,7 +162,7 @@ def _check_target(target: object, band: UnitState, where: str) -> None:
     for part in ("production", "consumption"):
         value = getattr(target, part)
         flex = getattr(band, part)
-        tol = tolerance(CHECK_TOL, flex.min, flex.max)
+        tol = tolerance(CHECK_TOL, flex.max)  # magnitudes: max is the largest
         if not flex.min - tol <= value <= flex.max + tol:
             raise StrategyError(f"{where}: {part} target {value} MW outside the band "
                                 f"[{flex.min}, {flex.max}]")
