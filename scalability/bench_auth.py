@@ -5,7 +5,10 @@ Two parts (prints tables; measures, asserts nothing):
 1. **Per frame**: encode + decode of typical frames with mango's plain JSON codec and with
    massca's sealing codec (JSON inside an HMAC-SHA256 envelope, receiver-bound, replay
    window), in one process.
-2. **Per cycle**: ``bench_cycle.py --one`` (the MAS runtime, balance, no grid) with this
+2. **Per cycle, interleaved**: one MAS runtime with two containers in this process (TCP on
+   loopback) alternates, cycle by cycle, between the sealing codec and a plain one (the
+   same JSON, no envelope), so load from elsewhere hits both alike; medians per variant.
+3. **Per cycle, A/B**: ``bench_cycle.py --one`` (the MAS runtime, balance, no grid) with this
    checkout and with a baseline checkout without authentication (``--baseline DIR``, e.g.
    a worktree of the commit before it), alternating A/B rounds so machine noise hits
    both alike; one container (nothing is sealed: the same-container fast path), two
@@ -96,6 +99,71 @@ def per_frame(repeat: int) -> None:
               f"{1e6 * t_sealed:10.1f} {1e6 * extra:9.1f} {1e6 * extra / items:13.2f}")
 
 
+def _plain_codec_methods() -> tuple:
+    """encode/decode without the envelope (what mango does), for the interleaved A/B."""
+    from mosaik_components.mas.runtime.compat import MangoMessage
+    from mosaik_components.mas.runtime.transport.security import BOUND
+
+    def encode(self, data):  # noqa: ANN001, ANN202
+        content, meta = data.split_content_and_meta()
+        plain = {k: v for k, v in meta.items() if not k.startswith("massca_")}
+        return self.inner.encode(MangoMessage(content, plain))
+
+    def decode(self, data):  # noqa: ANN001, ANN202
+        message = self.inner.decode(data)
+        message.meta[BOUND] = True
+        if isinstance(message.meta.get("sender_addr"), list):
+            message.meta["sender_addr"] = tuple(message.meta["sender_addr"])
+        return message
+
+    return encode, decode
+
+
+def interleaved(cells: list[int], cycles: int) -> None:
+    import asyncio
+
+    sys.path.insert(0, str(HERE))
+    from bench_cycle import build
+
+    from mosaik_components.mas.runtime.runtime import CycleInput, MasRuntime
+    from mosaik_components.mas.runtime.transport import SealedCodec, TransportConfig
+    from mosaik_components.mas.strategies import BalanceStrategy
+    from mosaik_components.mas.strategies.coordination import StrategyCoordination
+
+    sealed = (SealedCodec.encode, SealedCodec.decode)
+    plain = _plain_codec_methods()
+
+    async def run(n: int) -> tuple[int, list[float], list[float], int]:
+        tree, states = build(n, 1, 1)
+        runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=600,
+                             transport=TransportConfig(containers=2))
+        await runtime.start()
+        runtime.build(tree)
+        await runtime.attach()
+        times: dict[bool, list[float]] = {True: [], False: []}
+        try:
+            for cycle in range(2 * cycles + 2):
+                on = cycle % 2 == 0
+                SealedCodec.encode, SealedCodec.decode = sealed if on else plain
+                report = await runtime.run_cycle(CycleInput(900 * cycle, 0, states))
+                if cycle >= 2:  # the first of each warms up
+                    times[on].append(1000 * report.seconds)
+        finally:
+            SealedCodec.encode, SealedCodec.decode = sealed
+            runtime.close()
+            await asyncio.sleep(0)
+        return len(tree.nodes), times[False], times[True], report.rejected
+
+    print(f"\n{'2 containers, interleaved':30s} {'agents':>7s} {'plain ms':>9s} "
+          f"{'sealed ms':>10s} {'ratio':>6s}   (medians over {cycles} cycles each)")
+    for n in cells:
+        agents, off, on, rejected = asyncio.run(run(n))
+        assert rejected == 0
+        m_off, m_on = statistics.median(off), statistics.median(on)
+        print(f"{'':30s} {agents:7,d} {m_off:9.1f} {m_on:10.1f} {m_on / m_off:6.2f}",
+              flush=True)
+
+
 def one_cycle_run(checkout: Path, cells: int, cycles: int, mode: list[str]) -> dict:
     env = {**os.environ, "PYTHONPATH": str(checkout)}
     out = subprocess.run([sys.executable, str(checkout / "scalability" / "bench_cycle.py"),
@@ -132,6 +200,7 @@ def main() -> None:
                         help="items encoded per frame kind in the per-frame part")
     args = parser.parse_args()
     per_frame(args.repeat)
+    interleaved(args.cells, args.cycles)
     if args.baseline is not None:
         per_cycle(args.baseline.resolve(), args.cells, args.cycles, args.rounds)
 
