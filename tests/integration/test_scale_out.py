@@ -99,7 +99,7 @@ def test_mqtt_containers_through_a_real_broker(broker):
     _, single = asyncio.run(run_cycles(TransportConfig()))
     runtime, spread = asyncio.run(run_cycles(config))
     assert [r for r, _ in spread] == [r for r, _ in single]
-    assert runtime.containers[1].addr == f"massca-test-{broker.port}/1"
+    assert runtime.containers[1].addr == f"massca-test-{broker.port}/{runtime.session.run}/1"
 
 
 def test_a_container_that_dies_mid_run_is_named():
@@ -123,7 +123,7 @@ def test_the_broker_going_away_fails_the_cycle_naming_the_container(broker):
 def test_an_unreachable_broker_is_a_clear_error():
     config = TransportConfig(MqttTransport(("127.0.0.1", free_port())))
     with pytest.raises(TransportError, match=r"container 0 \(mqtt 127\.0\.0\.1:\d+ topic "
-                                             r"massca/0\) could not start"):
+                                             r"massca/[0-9a-f]{8}/0\) could not start"):
         asyncio.run(run_cycles(config))
 
 

@@ -20,7 +20,13 @@ import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from ..model.errors import ConfigError
-from ..runtime.transport import TRANSPORTS, TransportConfig, is_loopback
+from ..runtime.transport import (
+    DEFAULT_MAX_FRAME,
+    TRANSPORTS,
+    TransportConfig,
+    is_loopback,
+    read_secret_file,
+)
 from ..strategies import NEGOTIATIONS
 from ..strategies.base import Strategy
 from ..strategies.negotiation import Negotiation
@@ -99,6 +105,9 @@ class MasParams(BaseModel):
     status_host: str = "127.0.0.1"
     status_token: str | None = None
     status_until: Annotated[Integer, Field(gt=0)] | None = None
+    # security: the largest message (bytes); the run's secret (needed with workers)
+    max_frame: Annotated[Integer, Field(ge=1024)] = DEFAULT_MAX_FRAME
+    secret_file: str | None = None
     # MASSCA hooks (callables or "module:function")
     input_method: Any = None
     output_method: Any = None
@@ -227,8 +236,13 @@ def _transport(params: MasParams, raw: dict[str, Any]) -> TransportConfig:
     if params.processes and params.workers:
         raise ConfigError("give either processes=True (spawn workers here) or workers=[...] "
                           "(started elsewhere), not both")
+    if params.workers and params.secret_file is None:
+        raise ConfigError("workers started elsewhere need the run's secret: give "
+                          "secret_file=FILE, the file their --secret-file names")
+    if params.secret_file is not None:
+        read_secret_file(params.secret_file)  # ConfigError now, not at start
     return TransportConfig(transport, params.containers, params.processes,
-                           tuple(params.workers))
+                           tuple(params.workers), params.max_frame, params.secret_file)
 
 
 def _transport_params(raw: dict[str, Any]) -> dict[str, Any]:

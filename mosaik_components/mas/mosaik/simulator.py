@@ -23,6 +23,7 @@ from typing import Any
 import mosaik_api_v3
 
 from ..model.errors import ConfigError, HierarchyError, StateError, StrategyError
+from ..model.flexibility import is_number
 from ..model.grid import GridView
 from ..model.hierarchy import Role, Tree, build_tree
 from ..runtime.runtime import CycleInput, CycleReport, MasRuntime
@@ -115,9 +116,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             raise ConfigError(f"model {model}: kind must be one of {KINDS}, got {kind!r}")
         static = {k: v for k, v in params.items() if k in STATIC_PARAMS}
         for name, value in static.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or (
-                not math.isfinite(value)
-            ):
+            if not is_number(value) or not math.isfinite(value):
                 raise ConfigError(f"model {model}: parameter {name!r} must be a finite number, "
                                   f"got {value!r}")
         own = {k: v for k, v in params.items() if k not in ("controller", "kind")}
@@ -336,12 +335,10 @@ class MosaikAgents(mosaik_api_v3.Simulator):
 def _summed(eid: str, attr: str, sources: Mapping[str, Any]) -> float:
     total = 0.0
     for src, value in sources.items():
-        if isinstance(value, bool) or not isinstance(value, int | float) or (
-            not math.isfinite(value)
-        ):
+        if not is_number(value) or not math.isfinite(value):
             raise StateError(f"entity {eid!r}: input {attr!r} from {src!r} must be "
                              f"a finite number, got {value!r}")
-        total += value
+        total += float(value)
     return total
 
 

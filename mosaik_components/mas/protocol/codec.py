@@ -8,7 +8,10 @@ form (:meth:`~..model.horizon.HorizonFlex.to_dict`) as a seventh element; a
 messages between containers and the states and results exchanged with worker processes.
 
 :func:`make_codec` returns mango's JSON codec (nothing is pickled) taught the protocol's
-messages, states, targets and the message types of every registered negotiation.
+messages, states, targets and the message types of every registered negotiation (or
+teaches them to a given codec, e.g. the sealing codec of
+:mod:`~..runtime.transport.security`, which wraps this format in an authenticated
+envelope, :mod:`.envelope`).
 """
 
 from __future__ import annotations
@@ -57,9 +60,9 @@ def unpack_target(v: list[Any]) -> Target | None:
     return Target(v[0], v[1], Plan.from_lists(v[2]) if len(v) > 2 else None)
 
 
-def make_codec() -> Codec:
-    """Return mango's JSON codec with every protocol type registered (module docstring)."""
-    codec = JSON()
+def make_codec(codec: Codec | None = None) -> Codec:
+    """``codec`` (default: mango's JSON codec) with every protocol type registered."""
+    codec = codec if codec is not None else JSON()
     for cls in MESSAGE_TYPES:
         codec.add_serializer(*cls.__serializer__())
     codec.add_serializer(UnitState, pack_state, unpack_state)

@@ -7,8 +7,12 @@ One cycle per mosaik step (or per same-time iteration), identified by ``cycle``:
 3. ``AgentFailure`` any -> core: the agent raised; the cycle fails naming it.
 4. ``UnitsDone``    relay -> core: every unit of one other container is done.
 
-Worker processes (:mod:`.worker`) are set up with ``SetupPart``/``SetupDone``/``Wire``,
-get each cycle's unit states in one ``CycleStart`` and stop on ``Shutdown``.
+Worker processes (:mod:`.worker`) are greeted with ``Hello``/``Welcome`` (the first
+contact: the MAS learns the worker container's random id, so everything after it is
+bound to that container and this run, see :mod:`.envelope`), set up with
+``SetupPart``/``SetupDone``/``Wire``, get each cycle's unit states in one
+``CycleStart`` and stop on ``Shutdown``. A worker takes ``SetupPart`` only once, bound
+to it, and every later control message only from the agent that set it up.
 
 A unit's completion is counted in the container that hosts it: by the core in its
 own container, by a completion relay in every other one.
@@ -30,6 +34,8 @@ __all__ = [
     "Instruction",
     "AgentFailure",
     "UnitsDone",
+    "Hello",
+    "Welcome",
     "SetupPart",
     "SetupDone",
     "Wire",
@@ -82,8 +88,28 @@ class UnitsDone:
     results: list[list[Any]] | None = None
     controllers: list[list[Any]] | None = None
     #: the worker's ``[messages sent (this one included), COHDA negotiations,
-    #: their deviation in MW]`` in this cycle
+    #: their deviation in MW, messages it rejected]`` since its last report
     counts: list[float] | None = None
+
+
+@json_serializable
+@dataclass(slots=True)
+class Hello:
+    """Core's process -> worker, first contact: you are container ``container``."""
+
+    container: int
+
+
+@json_serializable
+@dataclass(slots=True)
+class Welcome:
+    """Worker -> core's process, bound to the Hello's sender: container ``container``.
+
+    Its envelope carries the worker container's id, which the MAS binds everything
+    after it to.
+    """
+
+    container: int
 
 
 @json_serializable
@@ -94,7 +120,8 @@ class SetupPart:
     ``core`` is ``[eid, [host, port], aid]``; ``strategy`` the strategy's parameters
     (``{"strategy": name or "module:Class", ...}``); ``negotiation`` the negotiation's
     spec by the eid of each local controller that leads one (``{eid: {"name": "cohda",
-    "settings": {...}}}``); ``negotiators`` those controllers' eids.
+    "settings": {...}}}``); ``negotiators`` those controllers' eids; ``peers`` every
+    container of the run as ``{container id: address}``.
     """
 
     container: int
@@ -103,6 +130,7 @@ class SetupPart:
     strategy: dict[str, Any]
     negotiation: dict[str, Any]
     negotiators: list[str]
+    peers: dict[str, Any]
 
 
 @json_serializable
@@ -156,5 +184,5 @@ class Shutdown:
 #: The mango id of a worker process's control agent (receives setup and cycle starts).
 HOST_AID = "massca_host"
 
-MESSAGE_TYPES = (FlexReport, Instruction, AgentFailure, UnitsDone, SetupPart, SetupDone, Wire,
-                 CycleStart, Shutdown)
+MESSAGE_TYPES = (FlexReport, Instruction, AgentFailure, UnitsDone, Hello, Welcome, SetupPart,
+                 SetupDone, Wire, CycleStart, Shutdown)

@@ -20,8 +20,12 @@ messages; they know no particular algorithm.
 
 A handler that raises reports an :class:`~.messages.AgentFailure` to the core, so a
 cycle never waits for an agent that has already failed. Messages from agents that
-are not this agent's children (or, at the core, not in the tree) are rejected and
-counted in :class:`~.transport.MessageStats`.
+are not this agent's children (or, at the core, not in the tree), malformed ones, and
+messages of a kind the receiver does not take are rejected and counted in
+:class:`~.transport.MessageStats`, never raised into a cycle. The sender identity
+checked here comes from the authenticated envelope (messages from other containers) or
+from the container itself (local ones), never from what a sender wrote about itself;
+the core names a failed agent by that identity too.
 """
 
 from __future__ import annotations
@@ -47,6 +51,17 @@ __all__ = [
 ]
 
 logger = logging.getLogger(__name__)
+
+#: Rejections logged at WARNING per MAS or worker; later ones at DEBUG (a flood must
+#: not flood the log; all are counted).
+LOUD_REJECTS = 20
+
+
+def _cycle_of(content: Any) -> int | None:
+    """A protocol message's cycle, or None if it is not an integer (malformed)."""
+    cycle = getattr(content, "cycle", None)
+    return cycle if type(cycle) is int else None
+
 
 class TreeAgent(LeanDispatch, Agent):
     """Common part: identity, parent/children addresses, negotiations, failure reporting."""
@@ -145,8 +160,9 @@ class TreeAgent(LeanDispatch, Agent):
     def reject(self, content: Any, meta: dict[str, Any]) -> None:
         """Count and log a message from an agent that may not send it to us."""
         self.stats.rejected += 1
-        logger.warning("agent %s rejected %s from %r", self.eid, type(content).__name__,
-                       meta.get("sender_id"))
+        level = logging.WARNING if self.stats.rejected <= LOUD_REJECTS else logging.DEBUG
+        logger.log(level, "agent %s rejected %s from %r", self.eid, type(content).__name__,
+                   sender_key(meta))
 
 
 class AggregatingAgent(TreeAgent):
@@ -171,8 +187,8 @@ class AggregatingAgent(TreeAgent):
         """Collect a child's report; hand any other message to :meth:`on_other`."""
         sender = sender_key(meta)
         if type(content) is FlexReport:
-            child = self.child_eid.get(sender)
-            if child is None:
+            child = self.child_eid.get(sender)  # type: ignore[arg-type]
+            if child is None or _cycle_of(content) is None:
                 self.reject(content, meta)
             elif content.cycle >= self.cycle:
                 if content.cycle > self.cycle:
@@ -242,7 +258,8 @@ class UnitAgent(TreeAgent):
 
     def on_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Apply the instruction from the parent, then tell the runtime."""
-        if type(content) is not Instruction or sender_key(meta) != self.parent_key:
+        if (type(content) is not Instruction or sender_key(meta) != self.parent_key
+                or _cycle_of(content) is None):
             self.reject(content, meta)
             return
         if content.cycle != self.cycle:
@@ -265,7 +282,8 @@ class ControllerAgent(AggregatingAgent):
 
     def on_other(self, content: Any, meta: dict[str, Any], sender: Key) -> None:
         """Split the parent's instruction among the children."""
-        if type(content) is not Instruction or sender != self.parent_key:
+        if (type(content) is not Instruction or sender != self.parent_key
+                or _cycle_of(content) is None):
             self.reject(content, meta)
             return
         if content.cycle != self.cycle:
@@ -284,9 +302,13 @@ class CoreAgent(AggregatingAgent):
 
     def __init__(
         self, eid: str, coordination: Coordination, info: CycleInfo, stats: MessageStats,
-        members: set[Key],
+        members: dict[Key, str],
     ) -> None:
-        """``members``: the identities of every agent of the tree and of the relays."""
+        """A core accepting completions and failures from ``members``.
+
+        ``members`` names every agent of the tree, relay and worker host by identity
+        (relays and hosts: ``"container K relay"``, ``"container K host"``).
+        """
         super().__init__(eid, coordination, info, stats)
         self.members = members
         #: applies a worker's results to the runtime's proxies (set by the runtime)
@@ -337,21 +359,28 @@ class CoreAgent(AggregatingAgent):
         if not self._pending:
             self._resolve(None)
 
-    def on_other(self, content: Any, meta: dict[str, Any], sender: Key) -> None:
-        """Count relayed completions, fail the cycle on a failure; reject the rest."""
+    def on_other(self, content: Any, meta: dict[str, Any], sender: Key | None) -> None:
+        """Count relayed completions, fail the cycle on a failure; reject the rest.
+
+        A completion counts for the container its sender lives in, and a failure names
+        its sender as the core knows it (``members``), whatever the message says.
+        """
         kind = type(content)
-        if kind is UnitsDone and sender in self.members:
-            if content.cycle == self.cycle:
+        name = self.members.get(sender) if sender is not None else None  # type: ignore[arg-type]
+        if name is None or kind not in (UnitsDone, AgentFailure) or _cycle_of(content) is None:
+            self.reject(content, meta)
+        elif kind is UnitsDone:
+            container = f"container {content.container}"
+            if not name.startswith(container + " "):
+                self.reject(content, meta)
+            elif content.cycle == self.cycle:
                 if content.results is not None:
                     self.remote_results(content)
-                self._done(f"container {content.container}")
-        elif kind is AgentFailure and sender in self.members:
-            if content.cycle == self.cycle:
-                self._resolve(AgentFailedError(
-                    f"agent {content.agent!r} failed in cycle {content.cycle}: {content.error}"
-                ))
-        else:
-            self.reject(content, meta)
+                self._done(container)
+        elif content.cycle == self.cycle:
+            said = "" if content.agent == name else f" (it reported {content.agent!r})"
+            self._resolve(AgentFailedError(
+                f"agent {name!r} failed in cycle {content.cycle}: {content.error}{said}"))
 
     def fail(self, exc: BaseException) -> None:
         """The core itself failed: fail the cycle directly."""
@@ -390,28 +419,35 @@ class CompletionRelay(Agent):
         self.core: AgentAddress | None = None
         self.cycle = -1
         self.remaining = 0
-        self.counted = (0, 0, 0.0)  # stats already reported: sent, negotiations, deviation
+        #: stats already reported: sent, negotiations, deviation, rejected
+        self.counted: tuple[float, ...] = (0, 0, 0.0, 0)
         for unit in units:
             unit.finished = self.unit_done
 
     def begin(self, cycle: int) -> None:
-        """A new cycle: all units pending."""
+        """A new cycle: all units pending (with none, the container is done at once)."""
         self.cycle = cycle
         self.remaining = len(self.units)
+        if not self.units:
+            self._finish()
 
     def unit_done(self, unit: UnitAgent) -> None:
         """One of this container's units is done; the last one triggers the report."""
         if unit.done == self.cycle:
             self.remaining -= 1
             if self.remaining == 0:
-                assert self.core is not None
-                post(self, self._message(), self.core, self.stats)
+                self._finish()
+
+    def _finish(self) -> None:
+        assert self.core is not None
+        post(self, self._message(), self.core, self.stats)
 
     def _message(self) -> UnitsDone:
         if not self.report:
             return UnitsDone(self.cycle, self.container)
         stats = self.stats
-        now = (stats.sent + 1, stats.negotiations, stats.deviation)  # this message included
+        # this message included
+        now = (stats.sent + 1, stats.negotiations, stats.deviation, stats.rejected)
         counts = [a - b for a, b in zip(now, self.counted, strict=True)]
         self.counted = now
         return UnitsDone(
@@ -420,5 +456,7 @@ class CompletionRelay(Agent):
         )
 
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
-        """Relays take no messages."""
-        logger.warning("completion relay of container %s got %r", self.container, content)
+        """Relays take no messages: count and drop."""
+        self.stats.rejected += 1
+        logger.warning("completion relay of container %s rejected %s from %r", self.container,
+                       type(content).__name__, sender_key(meta))

@@ -24,10 +24,10 @@ Links = Mapping[str, tuple[str | None, list[str]]]
 
 
 def create_agent(eid: str, role: Role, coordination: Coordination, info: CycleInfo,
-                 stats: MessageStats, members: set[Any] | None = None) -> TreeAgent:
-    """The agent for one node (``members``: the core's set of accepted senders)."""
+                 stats: MessageStats, members: dict[Any, str] | None = None) -> TreeAgent:
+    """The agent for one node (``members``: the core's accepted senders and their names)."""
     if role == "core":
-        return CoreAgent(eid, coordination, info, stats, members if members is not None else set())
+        return CoreAgent(eid, coordination, info, stats, members if members is not None else {})
     if role == "controller":
         return ControllerAgent(eid, coordination, info, stats)
     return UnitAgent(eid, coordination, info, stats)

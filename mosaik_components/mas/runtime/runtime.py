@@ -35,11 +35,13 @@ from .agents import AggregatingAgent, CompletionRelay, CoreAgent, TreeAgent, Uni
 from .assembly import connect_agents, create_agent, wire_negotiation
 from .transport import (
     MessageStats,
+    Session,
     TransportConfig,
     address_key,
     close_container,
     create_container,
-    enable_batching,
+    last_send_error,
+    read_secret_file,
 )
 from .workers.remote import Workers
 
@@ -96,7 +98,9 @@ class MasRuntime:
     With ``transport.containers > 1`` the agents are spread over several mango
     containers by cell (a cell's controllers and units share a container, so
     intra-cell traffic stays local; cells go round-robin); the core is in container 0.
-    ``strategy_params`` is what worker processes rebuild the strategy from.
+    ``strategy_params`` is what worker processes rebuild the strategy from. All
+    containers of the run share one :class:`~.transport.Session` (a fresh secret per
+    run, or the transport's ``secret_file``): every message between them is sealed.
     """
 
     def __init__(self, coordination: Coordination, transport: TransportConfig | None = None,
@@ -107,8 +111,11 @@ class MasRuntime:
         self.timeout = timeout
         self.info = CycleInfo()
         self.stats = MessageStats()
+        secret_file = self.transport.secret_file
+        self.session = Session(read_secret_file(secret_file) if secret_file else None,
+                               self.transport.max_frame)
         self.workers = Workers(self.transport, dict(strategy_params or {"strategy": "balance"}),
-                               self.stats)
+                               self.stats, self.session)
         self.containers: list[Container] = []
         self.tree: Tree | None = None
         self.agents: dict[str, TreeAgent] = {}
@@ -117,7 +124,8 @@ class MasRuntime:
         self.local_units: set[str] = set()
         self.relays: list[CompletionRelay] = []
         self.placement: dict[str, int] = {}
-        self.members: set[Any] = set()
+        #: the core's accepted senders: identity -> name (eid, "container K relay", ...)
+        self.members: dict[Any, str] = {}
         self.links: dict[str, tuple[str | None, list[str]]] = {}
         self.addresses: dict[str, Any] = {}
         self.core: CoreAgent | None = None
@@ -139,16 +147,16 @@ class MasRuntime:
         for index in range(self.transport.containers):
             if index in remote:
                 continue
-            container = create_container(self.transport, index)
+            container = create_container(self.transport, index, self.session, self.stats)
             self.containers.append(container)
             try:
                 await container.start()
             except (OSError, ConnectionError) as exc:
                 self.close()
-                raise TransportError(f"container {index} ({self.transport.describe(index)}) "
-                                     f"could not start: {exc}") from None
+                where = self.transport.describe(index, self.session.run)
+                raise TransportError(f"container {index} ({where}) could not start: {exc}"
+                                     ) from None
             container.on_ready()
-            enable_batching(container)
         try:
             await self.workers.start(self.containers[0])
         except BaseException:
@@ -195,7 +203,12 @@ class MasRuntime:
         remote = await self.workers.attach(self.tree, self.placement, self.core,
                                            self.negotiators, self.timeout)
         self.addresses.update(remote)
-        self.members.update(address_key(a) for a in remote.values())
+        for name, address in remote.items():
+            relay = name.startswith("relay ")
+            self.members[address_key(address)] = (
+                f"container {name.split()[1]} relay" if relay else name)
+        for index, link in self.workers.links.items():
+            self.members[address_key(link.host)] = f"container {index} host"
         self.core.remote_results = self.workers.apply
         self._wire()
         for eid, negotiation in self.negotiators.items():
@@ -229,7 +242,9 @@ class MasRuntime:
             self.containers[index].register(relay)
             relay.core = self.core.addr
             self.relays.append(relay)
-        self.members.update(address_key(a.addr) for a in [*self.agents.values(), *self.relays])
+        self.members.update({address_key(a.addr): eid for eid, a in self.agents.items()})
+        self.members.update({address_key(r.addr): f"container {r.container} relay"
+                             for r in self.relays})
 
     async def run_cycle(self, cycle: CycleInput) -> CycleReport:
         """Run one cycle from ``cycle``'s unit states; what it decided and cost."""
@@ -243,7 +258,7 @@ class MasRuntime:
         sent, negotiations, deviation = stats.sent, stats.negotiations, stats.deviation
         started = time.perf_counter()
         pending = self.local_units | {f"container {r.container}" for r in self.relays} | {
-            f"container {k}" for k in self.workers.links}
+            f"container {k}" for k, link in self.workers.links.items() if not link.empty}
         future = core.open_cycle(self.cycle, pending)
         states = cycle.states
         self.workers.start_cycle(self.cycle, info, states)  # first: they run in parallel
@@ -283,7 +298,7 @@ class MasRuntime:
     def describe(self) -> dict[str, Any]:
         """Where everything lives: container addresses, each agent's container, counts."""
         return {
-            "containers": [self.transport.describe(i)
+            "containers": [self.transport.describe(i, self.session.run)
                            for i in range(self.transport.total_containers)],
             "placement": dict(self.placement),
             "agents": len(self.placement),
@@ -329,11 +344,16 @@ class MasRuntime:
             return ""
         where = ", ".join(f"{name} ({self._describe(int(name.split()[1]))})"
                           for name in waiting)
-        return f"; containers whose units did not finish: {where}"
+        failed = [f"container {i}: {error}" for i, c in enumerate(self.containers)
+                  if (error := last_send_error(c)) is not None]
+        sends = f"; failed sends: {'; '.join(failed)}" if failed else ""
+        return f"; containers whose units did not finish: {where}{sends}"
 
     def _describe(self, index: int) -> str:
         link = self.workers.links.get(index)
-        return link.describe() if link is not None else self.transport.describe(index)
+        if link is not None:
+            return link.describe()
+        return self.transport.describe(index, self.session.run)
 
     def close(self) -> None:
         """Stop the agents and close sockets / broker connections (safe to call twice)."""

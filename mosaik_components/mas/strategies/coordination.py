@@ -15,13 +15,15 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from ..model.errors import StrategyError
-from ..model.flexibility import Target, UnitState
+from ..model.flexibility import MAX_TOTAL, Target, UnitState, check_summable, tolerance
 from ..model.grid import GridView
 from .base import Strategy, View, accepts_view
 
 __all__ = ["CycleInfo", "Coordination", "StrategyCoordination", "CHECK_TOL"]
 
-#: MW tolerance for the invariant checks of strategy results.
+#: MW tolerance for the invariant checks of strategy results; a relative part
+#: (:data:`~..model.flexibility.REL_TOL` of the values compared) is added, so systems of
+#: any size are checked alike.
 CHECK_TOL = 1e-6
 
 
@@ -105,19 +107,27 @@ class StrategyCoordination:
     ) -> UnitState:
         """Delegate to the strategy and type-check the result."""
         states = list(children.values())
-        result = (self.strategy.aggregate(states, self.view(eid, info, children))
-                  if self._viewed[0]
-                  else self.strategy.aggregate(states))  # type: ignore[call-arg]
+        try:
+            result = (self.strategy.aggregate(states, self.view(eid, info, children))
+                      if self._viewed[0] else self.strategy.aggregate(states))  # type: ignore[call-arg]
+        except Exception:
+            check_summable(children)  # inputs that overflow are the inputs' fault
+            raise
         if not isinstance(result, UnitState):
             raise StrategyError(f"{self.strategy.name}.aggregate returned {result!r} for {eid!r}, "
                                 "expected a UnitState")
+        if not _finite(result):
+            check_summable(children)
+            raise StrategyError(f"{self.strategy.name}.aggregate returned a non-finite "
+                                f"aggregate for {eid!r}: {result!r}")
         return result
 
     def decide(
         self, eid: str, children: Mapping[str, UnitState], info: CycleInfo
     ) -> dict[str, Target]:
         """Decide the system target, then split it among the top-level children."""
-        system = self.aggregate(eid, None, children, info)  # the strategy's own view
+        # the strategy's own view; inputs that overflow are named there (input errors)
+        system = self.aggregate(eid, None, children, info)
         target = (self.strategy.decide(system, info.offset, self.view(eid, info))
                   if self._viewed[1] else self.strategy.decide(system, info.offset))  # type: ignore[call-arg]
         _check_target(target, system, f"{self.strategy.name}.decide at {eid!r}")
@@ -144,15 +154,24 @@ class StrategyCoordination:
         for (child, state), target in zip(children.items(), targets, strict=True):
             _check_target(target, state, f"{where} for child {child!r}")
         for part in ("production", "consumption"):
-            total = sum(getattr(t, part) for t in targets)
-            if abs(total - getattr(instruction, part)) > CHECK_TOL:
+            total = sum(getattr(t, part) for t in targets)  # of magnitudes in their bands
+            wanted = getattr(instruction, part)
+            if abs(total - wanted) > tolerance(CHECK_TOL, max(total, wanted)):
                 raise StrategyError(f"{where}: children's {part} targets add up to {total}, "
-                                    f"not to the instruction's {getattr(instruction, part)}")
+                                    f"not to the instruction's {wanted}")
         return dict(zip(children, targets, strict=True))
 
     def execute(self, eid: str, instruction: Target, own: UnitState, info: CycleInfo) -> Target:
         """A unit runs at its target."""
         return instruction
+
+
+def _finite(state: UnitState) -> bool:
+    """True if ``state``'s bands leave room for a strategy's arithmetic.
+
+    (The margin of :func:`~..model.flexibility.check_summable`.)
+    """
+    return state.production.max + state.consumption.max <= MAX_TOTAL
 
 
 def _check_target(target: object, band: UnitState, where: str) -> None:
@@ -161,6 +180,7 @@ def _check_target(target: object, band: UnitState, where: str) -> None:
     for part in ("production", "consumption"):
         value = getattr(target, part)
         flex = getattr(band, part)
-        if not flex.min - CHECK_TOL <= value <= flex.max + CHECK_TOL:
+        tol = tolerance(CHECK_TOL, flex.max)  # magnitudes: max is the largest
+        if not flex.min - tol <= value <= flex.max + tol:
             raise StrategyError(f"{where}: {part} target {value} MW outside the band "
                                 f"[{flex.min}, {flex.max}]")

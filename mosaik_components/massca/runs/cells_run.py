@@ -38,7 +38,7 @@ from mosaik_components.massca_results.timeseries import FORMATS, require_engine
 from .folder import RunFolder
 from .index import DEFAULT_ROOT, write_index
 
-__all__ = ["add_options", "check_options", "execute", "typed_config", "mas_params",
+__all__ = ["add_options", "check_options", "execute", "typed_config", "status_params",
            "local_start", "Outcome", "ENTITIES_FILE", "SUMMARY_FILE"]
 
 KIND = "cells"
@@ -89,7 +89,7 @@ def local_start(start: pd.Timestamp, utc_offset_h: float) -> str:
     return start.tz_localize(dt.timezone(dt.timedelta(hours=utc_offset_h))).isoformat()
 
 
-def mas_params(args: argparse.Namespace) -> dict[str, Any]:
+def status_params(args: argparse.Namespace) -> dict[str, Any]:
     """The MAS simulator's status parameters for this run (none unless asked)."""
     if args.status_port is None:
         return {}

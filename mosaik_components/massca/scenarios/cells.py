@@ -33,6 +33,7 @@ from mosaik_components.massca_grid.cells import build_cells
 from ..data import data_dir
 from ..runs import cells_run
 from ..runs.folder import RunFolderError
+from .checks import enforce, mas_params
 
 DATA = data_dir()
 SIM_CONFIG = {
@@ -107,6 +108,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run all containers but the core's in worker processes")
     parser.add_argument("--broker", default="127.0.0.1:1883",
                         help="MQTT broker host:port (with --transport mqtt)")
+    parser.add_argument("--topic", default=None,
+                        help="MQTT topic prefix (with --transport mqtt; default 'massca'; "
+                             "every run adds its own id, so runs can share a broker)")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds one coordination cycle may take before it fails")
     parser.add_argument("--flex", type=float, default=0.2,
@@ -133,6 +137,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.step % 900:
         parser.error(f"argument --step: the data is at 15 min; use a multiple of 900, "
                      f"got {args.step}")
+    enforce(args)  # data range and grid, numbers, --out, engines, the MAS's parameters
     return args
 
 
@@ -192,12 +197,7 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
                               utc_offset_h=site["utc_offset_h"], start=start)
             if args.pv == "pvlib" else None,
         }
-        where = {"broker": args.broker} if args.transport == "mqtt" else {}
-        mas = None if args.no_mas else world.start(
-            "MAS", strategy=args.strategy, within_cell=args.within_cell,
-            between_cells=args.between_cells, seed=args.seed, containers=args.containers,
-            transport=args.transport, processes=args.processes, timeout=args.timeout, **where,
-            **cells_run.mas_params(args))
+        mas = None if args.no_mas else world.start("MAS", **mas_params(args))
     if args.pv == "mosaik-pv":
         sims["pv"] = world.start("MosaikPV", step_size=step,
                                  start_date=args.start.strftime("%Y-%m-%d %H:%M:%S"))

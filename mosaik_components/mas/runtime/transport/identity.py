@@ -7,13 +7,17 @@ from typing import Any
 
 from mango import AgentAddress
 
-__all__ = ["Key", "LOOPBACK", "is_loopback", "address_key", "sender_key", "MessageStats"]
+__all__ = ["Key", "LOOPBACK", "DISPATCH_AID", "is_loopback", "hashable_address", "address_key",
+           "sender_key", "MessageStats"]
 
 #: An agent's identity across containers: (container address, mango aid).
 Key = tuple[Any, str]
 
 #: Host names that stay on this machine.
 LOOPBACK = ("127.0.0.1", "localhost", "::1")
+#: The mango id of the agent in every massca container that takes everything arriving
+#: from the network: batches, and the frames that were dropped (to be counted).
+DISPATCH_AID = "massca_dispatch"
 
 
 def is_loopback(host: str) -> bool:
@@ -21,18 +25,31 @@ def is_loopback(host: str) -> bool:
     return host in LOOPBACK
 
 
-def _hashable(addr: Any) -> Any:
+def hashable_address(addr: Any) -> Any:
+    """A container address usable as a key (JSON turns tuples into lists)."""
     return tuple(addr) if type(addr) is list else addr
 
 
 def address_key(address: AgentAddress) -> Key:
     """The identity of the agent at ``address``."""
-    return (_hashable(address.protocol_addr), address.aid)
+    return (hashable_address(address.protocol_addr), address.aid)
 
 
-def sender_key(meta: dict[str, Any]) -> Key:
-    """The identity a message's meta claims for its sender (TCP meta arrives as lists)."""
-    return (_hashable(meta.get("sender_addr")), meta.get("sender_id"))  # type: ignore[return-value]
+def sender_key(meta: dict[str, Any]) -> Key | None:
+    """The sender identity in ``meta``; None if it is malformed.
+
+    Meta of a message from another container is built by the receiving container from
+    the authenticated envelope (:mod:`.security`), and meta of a local message by
+    :mod:`.local`; a malformed one can only come from a bug, and is rejected like an
+    outsider (never raised into a cycle).
+    """
+    addr = meta.get("sender_addr")
+    key = (tuple(addr) if type(addr) is list else addr, meta.get("sender_id"))
+    try:
+        hash(key)  # a dict or list inside cannot name anyone: matches no known sender
+    except TypeError:
+        return None
+    return key  # type: ignore[return-value]
 
 
 @dataclass(slots=True)

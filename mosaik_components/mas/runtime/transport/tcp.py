@@ -7,12 +7,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-from mango import create_tcp_container
 from mango.container.core import Container
-from mango.messages.codecs import Codec
 
 from ...model.errors import ConfigError
+from ..compat import FramedTcpContainer
 from .identity import is_loopback
+from .security import SealedCodec, reject_frame
 
 __all__ = ["TcpTransport"]
 
@@ -43,14 +43,15 @@ class TcpTransport:
                               f"must be <= 65535, got port={port!r} with {containers} containers")
         return cls(host, port)
 
-    def create(self, index: int, codec: Codec) -> Container:
-        """Container ``index`` on ``port + index`` (or a free port)."""
+    def create(self, index: int, codec: SealedCodec) -> Container:
+        """Container ``index`` on ``port + index`` (or a free port), frames size-checked."""
         if not is_loopback(self.host):
             logger.warning("MAS container binds to non-loopback address %s", self.host)
         port = self.port + index if self.port else 0
-        return create_tcp_container((self.host, port), codec=codec, auto_port=port == 0)
+        return FramedTcpContainer(addr=(self.host, port), codec=codec,
+                                  max_frame=codec.session.max_frame, reject=reject_frame)
 
-    def describe(self, index: int) -> str:
+    def describe(self, index: int, run: str | None = None) -> str:
         """``tcp host:port`` of container ``index``."""
         return f"tcp {self.host}:{self.port + index if self.port else 'auto'}"
 
