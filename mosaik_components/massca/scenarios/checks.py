@@ -4,7 +4,8 @@
 checks what needs more than one option or a look at the machine: the simulated span
 against the shipped data (range and 15-min grid), finite and sane numbers, the MAS's
 parameters exactly as the scenario will pass them (:func:`mas_params`, validated by the
-MAS's own parser), and last the output folder (created and probed with a temporary file, as the run would). A mistake prints
+MAS's own parser), and last an ``--out`` folder (created and probed with a temporary
+file, as the run would). A mistake prints
 ``error: <what, which option, which value>`` and exits with status 1 before the grid
 is built or mosaik starts.
 """
