@@ -55,7 +55,7 @@ def build(cells: int, depth: int, seed: int) -> tuple:
 
 async def run(cells: int, depth: int, cycles: int, seed: int, containers: int = 1,
               processes: bool = False) -> dict:
-    from mosaik_components.mas.runtime.runtime import MasRuntime
+    from mosaik_components.mas.runtime.runtime import CycleInput, MasRuntime
     from mosaik_components.mas.runtime.transport import TransportConfig
     from mosaik_components.mas.strategies import BalanceStrategy
     from mosaik_components.mas.strategies.coordination import StrategyCoordination
@@ -69,8 +69,8 @@ async def run(cells: int, depth: int, cycles: int, seed: int, containers: int = 
     await runtime.attach()
     setup = time.perf_counter() - t0
     times, messages = [], 0
-    for _ in range(cycles + 1):
-        report = await runtime.run_cycle(lambda unit: states[unit.eid])
+    for cycle in range(cycles + 1):
+        report = await runtime.run_cycle(CycleInput(900 * cycle, 0, states))
         times.append(report.seconds)
         messages = report.messages
     workers_rss = worker_rss_mib(runtime)

@@ -71,7 +71,8 @@ class Sink(mosaik_api_v3.Simulator):
 
     def __init__(self) -> None:
         super().__init__({"api_version": "3.0", "type": "event-based", "models": {
-            "S": {"public": True, "any_inputs": True, "params": [], "attrs": []}}})
+            "S": {"public": True, "any_inputs": True, "params": [], "attrs": []}},
+            "extra_methods": ["get_steptimes"]})
         self.steptimes: dict[int, float] = {}
 
     def create(self, num: int, model: str) -> list[dict]:
@@ -81,6 +82,9 @@ class Sink(mosaik_api_v3.Simulator):
         for attrs in inputs.values():
             for value in attrs.get("steptime", {}).values():
                 self.steptimes[time] = value
+
+    def get_steptimes(self) -> list[float]:
+        return list(self.steptimes.values())
 
 
 def run(cells: int, depth: int, steps: int) -> dict:
@@ -107,9 +111,10 @@ def run(cells: int, depth: int, steps: int) -> dict:
             world.connect(agent, sim, "scale_factor", weak=True)
             agents += 1
     started = time.perf_counter()
-    world.run(until=steps * STEP, print_progress=False)
+    world.run(until=steps * STEP, print_progress=False, shutdown=False)  # sink read below
     wall = time.perf_counter() - started
-    steptimes = list(sink_sim._async_model_factory._proxy.sim.steptimes.values())
+    steptimes = sink_sim.get_steptimes()
+    world.shutdown()
     return {"cells": cells, "depth": depth, "agents": agents, "steps": steps,
             "wall_s": wall, "wall_per_step_ms": 1000 * wall / steps,
             "agent_time_per_step_ms": 1000 * statistics.median(steptimes),

@@ -7,6 +7,7 @@ import logging
 import os
 import sys
 from collections.abc import Callable, Iterator
+from contextlib import ExitStack
 from pathlib import Path
 
 import mosaik
@@ -30,32 +31,20 @@ SIM_CONFIG = {
 }
 
 
-def sim_instance(factory):
-    """The in-process simulator object behind a ``world.start(...)`` result."""
-    return factory._async_model_factory._proxy.sim
-
-
 @pytest.fixture
 def world() -> Iterator[mosaik.World]:
-    w = mosaik.World(SIM_CONFIG)
-    yield w
-    if not w.loop.is_closed():
-        w.shutdown()
+    """A world used as a context manager: ``run`` keeps it open, so the simulators'
+    extra methods (the collector's records, ...) answer after the run; it is shut down
+    when the test ends."""
+    with ExitStack() as stack:
+        yield stack.enter_context(mosaik.World(SIM_CONFIG))
 
 
 @pytest.fixture
 def new_world() -> Iterator[Callable[[], mosaik.World]]:
     """A factory of fresh worlds (for tests that run several); all are shut down."""
-    worlds: list[mosaik.World] = []
-
-    def make() -> mosaik.World:
-        worlds.append(mosaik.World(SIM_CONFIG))
-        return worlds[-1]
-
-    yield make
-    for w in worlds:
-        if not w.loop.is_closed():
-            w.shutdown()
+    with ExitStack() as stack:
+        yield lambda: stack.enter_context(mosaik.World(SIM_CONFIG))
 
 
 @pytest.fixture

@@ -4,7 +4,11 @@
     massca demo [options]      a small grid-free example
     massca cohda [options]     COHDA vs balance within and between cells
     massca neighbourhood ...   peer-to-peer neighbourhood scheduling (PySSMic)
+    massca market [options]    a local energy market among homes
     massca sweep ...           scalability sweeps (run, merge, report)
+    massca runs [--root DIR]   list the runs (folders with run.json) and rebuild the index
+    massca compare RUN...      KPIs side by side, overlay plots, spread over seeds
+    massca ui [--port P]       the web app (loopback): create, follow, view, compare runs
 
 ``massca COMMAND --help`` shows a command's options.
 """
@@ -26,8 +30,13 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
               "COHDA vs balance within and between cells"),
     "neighbourhood": ("mosaik_components.massca.scenarios.neighbourhood", "cli",
                       "peer-to-peer neighbourhood scheduling (PySSMic)"),
+    "market": ("mosaik_components.massca.scenarios.market", "cli",
+               "a local energy market among homes (mango agents, mosaik)"),
     "sweep": ("mosaik_components.massca.sweep.runner", "main",
               "scalability sweeps: run, merge, report"),
+    "runs": ("mosaik_components.massca.runs.cli", "main", "list the runs (and rebuild the index)"),
+    "compare": ("mosaik_components.massca.compare", "main", "compare runs: KPIs, overlays, spread"),
+    "ui": ("mosaik_components.massca.ui.app", "main", "the web app: create, follow, compare runs"),
 }
 
 

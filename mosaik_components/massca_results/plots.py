@@ -1,4 +1,11 @@
-"""PNG plots of a cells run: exchange with vs without agents, cell balances, envelopes."""
+"""PNG plots of a cells run: exchange with vs without agents, cell balances, envelopes.
+
+Every plot has dates on its x axis and the time zone in the axis label (the run's
+``datetime`` column; else the start given), legends outside the data area, and, where a
+limit exists, the limit as a dashed line (voltage band, maximum line loading). Where
+both exist the uncontrolled case is drawn beside the controlled one; a run without
+agents is labelled as what it is (uncontrolled), not "with agents".
+"""
 
 from __future__ import annotations
 
@@ -7,70 +14,160 @@ from typing import Any
 
 import pandas as pd
 
+from mosaik_components.mas.model.grid import GridLimits
+
 from .summary import wide
 
-__all__ = ["write_plots"]
+__all__ = ["write_plots", "figure", "date_axis", "zone_name", "save", "time_index",
+           "LIMIT_STYLE"]
+
+LIMIT_STYLE = {"color": "tab:red", "ls": "--", "lw": 1.0}
 
 
-def write_plots(frame: pd.DataFrame, units: dict[str, dict[str, Any]], out: Path,
-                start: pd.Timestamp, ext_id: str, core_id: str | None) -> list[Path]:
-    """Write ``exchange.png``, ``cell_balances.png`` and ``grid_envelopes.png``."""
+def _pyplot() -> Any:
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    def times(index: pd.Index) -> pd.DatetimeIndex:
-        return start + pd.to_timedelta(index, unit="s")
+    return plt
 
-    paths = []
+
+def figure(rows: int = 1, height: float = 4.0) -> tuple[Any, Any]:
+    """A figure with ``rows`` axes sharing x, wide enough for a legend at the right."""
+    plt = _pyplot()
+    fig, axes = plt.subplots(rows, 1, figsize=(11.5, height), sharex=True, squeeze=True)
+    return fig, axes
+
+
+def time_index(frame: pd.DataFrame, times: pd.Index, start: pd.Timestamp | None
+               ) -> pd.Index:
+    """Datetimes of ``times`` (s): the frame's ``datetime``, else ``start`` + times.
+
+    Without either, the seconds themselves.
+    """
+    if "datetime" in frame.columns:
+        clock = frame.drop_duplicates("time").set_index("time")["datetime"]
+        return pd.DatetimeIndex(clock.loc[times])
+    if start is not None:
+        return pd.DatetimeIndex(start + pd.to_timedelta(times, unit="s"))
+    return times
+
+
+def date_axis(ax: Any, x: pd.Index) -> None:
+    """Concise dates on the x axis and the start and time zone as its label.
+
+    ``x`` is what was plotted; without datetimes the axis is labelled in seconds.
+    """
+    import matplotlib.dates as mdates
+
+    if not isinstance(x, pd.DatetimeIndex) or not len(x):
+        ax.set_xlabel("simulated time [s]")
+        return
+    stamp = x[0]
+    locator = mdates.AutoDateLocator(tz=stamp.tzinfo)
+    ax.xaxis.set_major_locator(locator)
+    ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(locator, tz=stamp.tzinfo))
+    ax.set_xlabel(f"time from {stamp:%Y-%m-%d %H:%M} ({zone_name(stamp)})")
+
+
+def zone_name(stamp: pd.Timestamp) -> str:
+    """``UTC-05:00`` for a timestamp with an offset, ``time zone unknown`` without."""
+    offset = stamp.strftime("%z")
+    return f"UTC{offset[:3]}:{offset[3:]}" if offset else "time zone unknown"
+
+
+def save(fig: Any, ax: Any, path: Path) -> Path:
+    """Put the legend(s) outside the data (right) and write the PNG atomically."""
+    from .atomic import atomic_path
+
+    for axis in (ax if hasattr(ax, "__iter__") else [ax]):
+        if axis.get_legend_handles_labels()[0]:
+            axis.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize="small",
+                        frameon=False)
+    fig.tight_layout()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, dpi=110, format="png")
+    _pyplot().close(fig)
+    return path
+
+
+def write_plots(frame: pd.DataFrame, units: dict[str, dict[str, Any]], out: Path,
+                start: pd.Timestamp | None, ext_id: str, core_id: str | None,
+                limits: GridLimits | None = None) -> list[Path]:
+    """Write ``exchange.png``, ``cell_balances.png`` and ``grid_envelopes.png``."""
+    limits = limits or GridLimits()
+    return [
+        plot_exchange(frame, out / "exchange.png", start, ext_id, core_id),
+        plot_cell_balances(frame, units, out / "cell_balances.png", start, ext_id),
+        plot_envelopes(frame, out / "grid_envelopes.png", start, limits),
+    ]
+
+
+def plot_exchange(frame: pd.DataFrame, path: Path, start: pd.Timestamp | None, ext_id: str,
+                  core_id: str | None) -> Path:
+    """External-grid exchange with the agents and without them (the uncontrolled case)."""
     ext = wide(frame, "P[MW]")[ext_id]
-    fig, ax = plt.subplots(figsize=(10, 4))
-    if core_id is not None:
-        ext_first = wide(frame, "P_uncontrolled[MW]")[core_id]
-        ax.plot(times(ext.index), ext_first.to_numpy(), label="without agents", color="0.5")
-    ax.plot(times(ext.index), ext.to_numpy(), label="with agents", color="tab:blue")
+    x = time_index(frame, ext.index, start)
+    fig, ax = figure()
+    if core_id is None:  # a run without agents is the uncontrolled case itself
+        ax.plot(x, ext.to_numpy(), label="without agents (uncontrolled)", color="0.35")
+    else:
+        uncontrolled = wide(frame, "P_uncontrolled[MW]")[core_id]
+        ax.plot(x, uncontrolled.to_numpy(), label="without agents (uncontrolled)",
+                color="0.55", ls="--")
+        ax.plot(x, ext.to_numpy(), label="with agents (controlled)", color="tab:blue")
     ax.axhline(0, color="black", lw=0.5)
-    ax.set(ylabel="external grid exchange [MW] (import +)", title="External-grid exchange")
-    ax.legend()
-    paths.append(_save(fig, out / "exchange.png"))
+    ax.set(ylabel="exchange with the external grid [MW]\n(import +, export -)",
+           title="External-grid exchange")
+    date_axis(ax, x)
+    return save(fig, ax, path)
 
+
+def plot_cell_balances(frame: pd.DataFrame, units: dict[str, dict[str, Any]], path: Path,
+                       start: pd.Timestamp | None, ext_id: str) -> Path:
+    """Net power of every cell's units, stacked (generation up, consumption down)."""
+    plt = _pyplot()
     unit_p = wide(frame, "P[MW]")[list(units)]
     cells = sorted({meta["cell"] for meta in units.values()})
-    balances = pd.DataFrame({f"cell {c}": unit_p[[u for u, m in units.items() if m["cell"] == c]]
-                             .sum(axis=1) for c in cells})
-    fig, ax = plt.subplots(figsize=(10, 4))
-    positive, negative = balances.clip(lower=0), balances.clip(upper=0)
+    balances = pd.DataFrame({f"cell {c}": unit_p[[u for u, m in units.items()
+                                                  if m["cell"] == c]].sum(axis=1)
+                             for c in cells})
+    x = time_index(frame, balances.index, start)
+    fig, ax = figure()
     palette = plt.get_cmap("tab20")
     colors = [palette(i % 20) for i in range(len(cells))]  # one colour per cell, both stacks
-    ax.stackplot(times(balances.index), positive.T.to_numpy(), labels=balances.columns,
-                 colors=colors)
-    ax.stackplot(times(balances.index), negative.T.to_numpy(), colors=colors)
+    labels = list(balances.columns) if len(cells) <= 20 else None
+    ax.stackplot(x, balances.clip(lower=0).T.to_numpy(), colors=colors,
+                 **({"labels": labels} if labels else {}))
+    ax.stackplot(x, balances.clip(upper=0).T.to_numpy(), colors=colors)
+    ax.plot(x, balances.sum(axis=1).to_numpy(), color="black", lw=1.2,
+            label="all cells (net)")
     ax.axhline(0, color="black", lw=0.5)
-    ax.set(ylabel="net power [MW] (generation +)", title="Cell balances (stacked)")
-    if len(cells) <= 12:
-        ax.legend(loc="upper left", ncol=4, fontsize="small")
-    paths.append(_save(fig, out / "cell_balances.png"))
+    ax.set(ylabel="net power of the cells' units [MW]\n(generation +)",
+           title="Cell balances (stacked, with agents)")
+    date_axis(ax, x)
+    return save(fig, ax, path)
 
+
+def plot_envelopes(frame: pd.DataFrame, path: Path, start: pd.Timestamp | None,
+                   limits: GridLimits) -> Path:
+    """Bus-voltage band and line loadings over time, with their limits."""
     voltages, loading = wide(frame, "Vm[pu]"), wide(frame, "loading[%]")
-    fig, (top, bottom) = plt.subplots(2, 1, figsize=(10, 6), sharex=True)
-    top.fill_between(times(voltages.index), voltages.min(axis=1), voltages.max(axis=1),
-                     alpha=0.4)
+    fig, (top, bottom) = figure(rows=2, height=6.5)
+    xv = time_index(frame, voltages.index, start)
+    top.fill_between(xv, voltages.min(axis=1), voltages.max(axis=1), alpha=0.4,
+                     label="min-max over buses")
+    top.plot(xv, voltages.mean(axis=1).to_numpy(), lw=1.0, label="mean")
+    top.axhline(limits.v_min, **LIMIT_STYLE, label=f"limits {limits.v_min:g}/"
+                                                   f"{limits.v_max:g} pu")
+    top.axhline(limits.v_max, **LIMIT_STYLE)
     top.set(ylabel="bus voltage [pu]", title="Voltage and line-loading envelopes")
-    bottom.plot(times(loading.index), loading.max(axis=1), label="max")
-    bottom.plot(times(loading.index), loading.mean(axis=1), label="mean")
-    bottom.set(ylabel="line loading [%]")
-    bottom.legend()
-    paths.append(_save(fig, out / "grid_envelopes.png"))
-    return paths
-
-
-def _save(fig: Any, path: Path) -> Path:
-    import matplotlib.pyplot as plt
-
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.autofmt_xdate()
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
-    return path
+    xl = time_index(frame, loading.index, start)
+    bottom.plot(xl, loading.max(axis=1).to_numpy(), label="max over lines")
+    bottom.plot(xl, loading.mean(axis=1).to_numpy(), label="mean")
+    bottom.axhline(limits.loading_max, **LIMIT_STYLE, label=f"limit {limits.loading_max:g} %")
+    bottom.set(ylabel="line loading [%]", ylim=(0, max(105.0, float(loading.max().max()) * 1.05)))
+    date_axis(bottom, xl)
+    return save(fig, (top, bottom), path)

@@ -2,10 +2,13 @@
 
 Time-based with ``step_size`` (so its many inputs trigger nothing and cost mosaik no
 scheduling): for each of its steps, source entity and attribute it keeps the value it
-received; started outside a ``world.group()`` it gets the settled values of each step. At
-``finalize`` it writes ``timeseries.csv`` (or ``timeseries.parquet`` with
-``fmt="parquet"``) with the columns ``time`` (s), ``datetime``, ``entity``, ``attr``,
-``value``.
+received; started outside a ``world.group()`` it gets the settled values of each step.
+Values are typed when they arrive (numbers as floats, booleans as 0/1, ``None`` as NaN;
+anything else is an error naming the source). At ``finalize`` (unless :meth:`write`
+already wrote everything) it writes ``timeseries.csv`` (``fmt="parquet"``:
+``.parquet``, ``fmt="hdf5"``: ``.h5``) atomically, with the columns of
+:mod:`.timeseries`. ``start`` may carry a UTC offset (``2019-06-21T00:00-05:00``); the
+``datetime`` column then does too.
 """
 
 from __future__ import annotations
@@ -16,12 +19,22 @@ from typing import Any
 import mosaik_api_v3
 import pandas as pd
 
-__all__ = ["TidyRecorder"]
+from .timeseries import (
+    FORMATS,
+    require_engine,
+    tidy_frame,
+    timeseries_path,
+    typed_value,
+    write_timeseries,
+)
+
+__all__ = ["TidyRecorder", "records_frame"]
 
 META = {
     "api_version": "3.0",
     "type": "time-based",
     "models": {"Recorder": {"public": True, "any_inputs": True, "params": [], "attrs": []}},
+    "extra_methods": ["get_records", "write"],
 }
 
 
@@ -35,12 +48,15 @@ class TidyRecorder(mosaik_api_v3.Simulator):
         self.fmt = "csv"
         self.step_size = 900
         self.start: pd.Timestamp | None = None
+        #: steps recorded since the last write
+        self.unwritten = True
 
     def init(self, sid: str, time_resolution: float = 1.0, step_size: int = 900,
              out: str = "results", fmt: str = "csv", start: str | None = None
              ) -> dict[str, Any]:
-        if fmt not in ("csv", "parquet"):
-            raise ValueError(f"{sid}: fmt must be 'csv' or 'parquet', got {fmt!r}")
+        if fmt not in FORMATS:
+            raise ValueError(f"{sid}: fmt must be one of {sorted(FORMATS)}, got {fmt!r}")
+        require_engine(fmt)
         if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
             raise ValueError(f"{sid}: step_size must be an integer >= 1, got {step_size!r}")
         self.step_size = step_size
@@ -59,30 +75,43 @@ class TidyRecorder(mosaik_api_v3.Simulator):
         for attrs in inputs.values():
             for attr, sources in attrs.items():
                 for src, value in sources.items():
-                    self.last[(time, src, attr)] = value
+                    self.last[(time, src, attr)] = typed_value(
+                        value, f"recorder input {attr!r} from {src!r} at time {time}")
+        self.unwritten = True
         return time + self.step_size
+
+    def get_records(self) -> dict[str, Any]:
+        """Everything recorded so far, JSON-compatible (a mosaik extra method).
+
+        ``{"start": ISO timestamp or None, "rows": [[time, entity, attr, value], ...]}``;
+        :func:`records_frame` turns it into the tidy table.
+        """
+        start = self.start.isoformat() if self.start is not None else None
+        rows = [[time, src, attr, value] for (time, src, attr), value in self.last.items()]
+        return {"start": start, "rows": rows}
 
     def frame(self) -> pd.DataFrame:
         """The tidy table of everything recorded so far."""
-        keys = list(self.last)
-        frame = pd.DataFrame(keys, columns=["time", "entity", "attr"])
-        frame["value"] = list(self.last.values())
-        if self.start is not None:
-            frame.insert(1, "datetime", self.start + pd.to_timedelta(frame["time"], unit="s"))
-        return frame.sort_values(["time", "entity", "attr"], kind="stable").reset_index(
-            drop=True)
+        return records_frame(self.get_records())
 
-    def write(self) -> Path:
-        """Write the table (see the module docstring) and return its path."""
+    def write(self) -> str:
+        """Write the table atomically and return its path (a mosaik extra method)."""
         self.out.mkdir(parents=True, exist_ok=True)
-        path = self.out / f"timeseries.{self.fmt}"
-        frame = self.frame()
-        if self.fmt == "parquet":
-            frame.to_parquet(path, index=False)
-        else:
-            frame.to_csv(path, index=False)
-        return path
+        path = write_timeseries(self.frame(), timeseries_path(self.out, self.fmt), self.fmt)
+        self.unwritten = False
+        return str(path)
 
     def finalize(self) -> None:
-        """Write the results file."""
-        self.write()
+        """Write the results file (unless :meth:`write` already wrote every step)."""
+        if self.unwritten:
+            self.write()
+
+
+def records_frame(records: dict[str, Any]) -> pd.DataFrame:
+    """The tidy table of :meth:`TidyRecorder.get_records`' result.
+
+    Columns ``time``, ``datetime`` (with a start), ``entity``, ``attr``, ``value``
+    (float64), sorted by time, entity and attribute.
+    """
+    start = pd.Timestamp(records["start"]) if records["start"] is not None else None
+    return tidy_frame(records["rows"], start)

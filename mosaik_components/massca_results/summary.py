@@ -1,12 +1,23 @@
-"""Numbers a researcher wants from a cells run, computed from the tidy time series."""
+"""Numbers a researcher wants from a cells run, computed from the tidy time series.
+
+:func:`summarize` computes the KPIs of a run's time series; :func:`coverage` states which
+steps a (possibly partial) time series covers; :func:`json_ready` makes a summary
+JSON-safe (NaN and infinities become ``None``, numpy scalars Python numbers), so
+``summary.json`` always parses and every number in it is a number.
+"""
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
-__all__ = ["summarize", "wide"]
+from mosaik_components.mas.model.grid import GridLimits
+
+__all__ = ["summarize", "wide", "coverage", "json_ready", "violations"]
 
 
 def wide(frame: pd.DataFrame, attr: str) -> pd.DataFrame:
@@ -50,6 +61,7 @@ def summarize(frame: pd.DataFrame, units: dict[str, dict[str, Any]], step: int,
     summary["min_voltage_pu"] = float(voltages.min().min())
     summary["max_voltage_pu"] = float(voltages.max().max())
     summary["max_line_loading_pct"] = float(wide(frame, "loading[%]").max().max())
+    summary.update(violations(frame, step, GridLimits()))
     if core_id is not None:
         steptime = wide(frame, "steptime")[core_id]
         summary["agent_time_s"] = float(steptime.sum())
@@ -62,3 +74,44 @@ def summarize(frame: pd.DataFrame, units: dict[str, dict[str, Any]], step: int,
             summary["negotiations"] = int(negotiations[core_id].sum())
             summary["deviation_mean_MW"] = float(wide(frame, "deviation[MW]")[core_id].mean())
     return summary
+
+
+def violations(frame: pd.DataFrame, step: int, limits: GridLimits) -> dict[str, Any]:
+    """Voltage-band and line-loading violations: steps, hours, the worst value."""
+    hours = step / 3600
+    voltages, loading = wide(frame, "Vm[pu]"), wide(frame, "loading[%]")
+    low = (voltages < limits.v_min).any(axis=1)
+    high = (voltages > limits.v_max).any(axis=1)
+    over = (loading > limits.loading_max).any(axis=1)
+    return {
+        "limits": {"v_min_pu": limits.v_min, "v_max_pu": limits.v_max,
+                   "loading_max_pct": limits.loading_max},
+        "voltage_violation_steps": int((low | high).sum()),
+        "voltage_violation_h": float((low | high).sum() * hours),
+        "loading_violation_steps": int(over.sum()),
+        "loading_violation_h": float(over.sum() * hours),
+    }
+
+
+def coverage(frame: pd.DataFrame, step: int, until: int) -> dict[str, Any]:
+    """Which steps a time series covers: count, first and last time, of how many planned."""
+    times = np.sort(frame["time"].unique()) if len(frame) else np.array([], dtype="int64")
+    return {
+        "steps": int(len(times)),
+        "steps_planned": int(math.ceil(until / step)),
+        "time_first_s": int(times[0]) if len(times) else None,
+        "time_last_s": int(times[-1]) if len(times) else None,
+    }
+
+
+def json_ready(value: Any) -> Any:
+    """``value`` with NaN/inf as ``None`` and numpy scalars as Python numbers (recursive)."""
+    if isinstance(value, Mapping):
+        return {str(k): json_ready(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [json_ready(v) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value

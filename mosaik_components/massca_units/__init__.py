@@ -1,7 +1,8 @@
 """massca's unit simulators for mosaik.
 
-Weather and load-profile sources, flexible loads, wind turbines (WECS), PV on pvlib,
-and battery storage.
+Weather and load-profile sources (with forecasts over a horizon, :mod:`.forecasts`),
+flexible loads, curtailable loads, deferrable (shiftable) loads, wind turbines (WECS), PV
+on pvlib, and battery storage.
 
 Every unit simulator follows one convention so the MAS can steer it within a mosaik step:
 
@@ -13,5 +14,8 @@ Every unit simulator follows one convention so the MAS can steer it within a mos
   setpoint it cannot follow is reported in ``limited[MW]``;
 * it publishes its band in MASSCA style (``current``/``min``/``max``, magnitudes in its
   own direction) and as net power (``P[MW]``, ``P_min[MW]``, ``P_max[MW]``), plus
-  ``P_gen[MW]``/``P_load[MW]`` for mosaik-pandapower-2's bus inputs.
+  ``P_gen[MW]``/``P_load[MW]`` for mosaik-pandapower-2's bus inputs;
+* it publishes ``flex``, its flexibility over the simulator's ``horizon`` (a
+  :class:`~mosaik_components.mas.model.HorizonFlex` in plain form: bands per interval,
+  energy limits, costs; :mod:`.unitflex`), for the agents' look-ahead strategies.
 """

@@ -1,11 +1,25 @@
-"""``Battery``: storage with state of charge, power limits and round-trip efficiency.
+"""``Battery``: storage with state of charge, power limits and charge/discharge efficiency.
 
-Uncontrolled it idles (0 MW). Its band for a step of ``step_size`` seconds is what it
-can discharge/charge without leaving ``[soc_min, soc_max] x capacity_mwh`` and within
-``p_discharge_mw``/``p_charge_mw``. Charging stores ``|P| dt sqrt(eta)``, discharging
-draws ``P dt / sqrt(eta)`` (``eta``: round-trip efficiency). The state of charge of a
-step is settled from the final setpoint of that step, so same-time iterations never
-count twice, and it never leaves its bounds.
+Uncontrolled it idles (0 MW). Charging at ``P`` MW for ``dt`` hours stores ``P dt
+eta_c``, discharging draws ``P dt / eta_d`` from the store (one-way efficiencies
+``charge_efficiency``/``discharge_efficiency``; by default both ``sqrt(efficiency)``,
+``efficiency`` being the round trip). The state of charge stays within ``[soc_min,
+soc_max] x capacity_mwh``: the band of a step is what the battery can discharge/charge
+without leaving it, within ``p_discharge_mw``/``p_charge_mw``. The state of charge of a
+step is settled from the final setpoint of that step, so same-time iterations never count
+twice.
+
+``flex`` (over the simulator's ``horizon``): production ``[0, p_discharge_mw]`` and
+consumption ``[0, p_charge_mw]`` per interval, the energy limit ``soc`` with both
+efficiencies, and ``wear_cost`` per MWh discharged. With ``terminal="cyclic"`` (default)
+and a horizon longer than one interval, the state of charge at the horizon's end must be
+at least today's, so a plan never empties the battery just because its horizon ends.
+Interval 0's band is narrowed to what keeps that plan feasible
+(:meth:`~mosaik_components.mas.model.HorizonFlex.tightened`).
+
+Outputs: ``SOC[MWh]``, ``SOC[%]``, the counters ``E_charged[MWh]`` and
+``E_discharged[MWh]`` (at the terminals) and ``cycles``: equivalent full cycles,
+``(E_charged + E_discharged) / (2 capacity_mwh)``.
 """
 
 from __future__ import annotations
@@ -13,10 +27,16 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .base import Entity, UnitSimulator
-from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
+import numpy as np
 
-__all__ = ["BatterySimulator", "battery_band", "next_soc"]
+from mosaik_components.mas.model.errors import StateError
+from mosaik_components.mas.model.horizon import Band, Costs, EnergyLimit, HorizonFlex
+
+from .base import FLEX_ATTRS, Entity, UnitSimulator
+from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
+from .unitflex import check_cost
+
+__all__ = ["BatterySimulator", "battery_band", "battery_flex", "next_soc"]
 
 META = {
     "api_version": "3.0",
@@ -25,29 +45,70 @@ META = {
         "Battery": {
             "public": True,
             "params": ["capacity_mwh", "p_charge_mw", "p_discharge_mw", "efficiency",
-                       "soc_init", "soc_min", "soc_max"],
-            "attrs": ["SOC[MWh]", "SOC[%]", *SETPOINT_ATTRS, *POWER_ATTRS],
+                       "charge_efficiency", "discharge_efficiency", "soc_init", "soc_min",
+                       "soc_max", "wear_cost", "terminal"],
+            "attrs": ["SOC[MWh]", "SOC[%]", "E_charged[MWh]", "E_discharged[MWh]", "cycles",
+                      *SETPOINT_ATTRS, *POWER_ATTRS, *FLEX_ATTRS],
             "trigger": SETPOINT_ATTRS,
         },
     },
 }
+TERMINALS = ("cyclic", "free")
+
+
+def _one_way(p: dict[str, float]) -> tuple[float, float]:
+    if "eta_c" in p:
+        return p["eta_c"], p["eta_d"]
+    eta = math.sqrt(p["efficiency"])
+    return eta, eta
 
 
 def battery_band(soc: float, hours: float, p: dict[str, float]) -> tuple[float, float]:
-    """Net power band (generation positive) from state of charge ``soc`` (MWh)."""
-    eta = math.sqrt(p["efficiency"])
+    """Net power band (generation positive) from state of charge ``soc`` (MWh).
+
+    ``p`` holds ``capacity_mwh``, ``soc_min``, ``soc_max``, ``p_charge_mw``,
+    ``p_discharge_mw`` and either ``efficiency`` (round trip) or ``eta_c``/``eta_d``.
+    """
+    eta_c, eta_d = _one_way(p)
     low_e, high_e = p["soc_min"] * p["capacity_mwh"], p["soc_max"] * p["capacity_mwh"]
-    discharge = min(p["p_discharge_mw"], max(soc - low_e, 0.0) * eta / hours)
-    charge = min(p["p_charge_mw"], max(high_e - soc, 0.0) / (eta * hours))
+    discharge = min(p["p_discharge_mw"], max(soc - low_e, 0.0) * eta_d / hours)
+    charge = min(p["p_charge_mw"], max(high_e - soc, 0.0) / (eta_c * hours))
     return -charge, discharge
 
 
-def next_soc(soc: float, p_net: float, hours: float, efficiency: float) -> float:
-    """State of charge after running at ``p_net`` MW (generation positive) for ``hours``."""
-    eta = math.sqrt(efficiency)
+def next_soc(soc: float, p_net: float, hours: float, efficiency: float,
+             discharge_efficiency: float | None = None) -> float:
+    """State of charge after running at ``p_net`` MW (generation positive) for ``hours``.
+
+    One argument: ``efficiency`` is the round trip (each way its square root); two:
+    the one-way charge and discharge efficiencies.
+    """
+    if discharge_efficiency is None:
+        eta_c = eta_d = math.sqrt(efficiency)
+    else:
+        eta_c, eta_d = efficiency, discharge_efficiency
     if p_net >= 0:
-        return soc - p_net * hours / eta
-    return soc - p_net * hours * eta
+        return soc - p_net * hours / eta_d
+    return soc - p_net * hours * eta_c
+
+
+def battery_flex(soc: float, p: dict[str, float], horizon: int, step_h: float, costs: Costs,
+                 cyclic: bool = True, what: str = "battery") -> HorizonFlex:
+    """A battery's horizon flexibility from its state of charge ``soc`` (MWh).
+
+    ``p`` holds ``capacity_mwh``, ``soc_min``, ``soc_max``, ``p_charge_mw``,
+    ``p_discharge_mw``, ``eta_c``, ``eta_d``; ``cyclic`` (with ``horizon > 1``) asks for
+    at least ``soc`` at the horizon's end. Interval 0 is narrowed (``tightened``).
+    """
+    lower = np.full(horizon, p["soc_min"] * p["capacity_mwh"])
+    upper = np.full(horizon, p["soc_max"] * p["capacity_mwh"])
+    if cyclic and horizon > 1:
+        lower[-1] = max(lower[-1], min(soc, upper[-1]))
+    limit = EnergyLimit("soc", soc, lower, upper, p["eta_c"], p["eta_d"])
+    zeros = np.zeros(horizon)
+    flex = HorizonFlex(step_h, Band(zeros, zeros, np.full(horizon, p["p_discharge_mw"])),
+                       Band(zeros, zeros, np.full(horizon, p["p_charge_mw"])), (limit,), costs)
+    return flex.tightened(what)
 
 
 class BatterySimulator(UnitSimulator):
@@ -60,40 +121,100 @@ class BatterySimulator(UnitSimulator):
         super().__init__(META)
 
     def make(self, eid: str, capacity_mwh: float = 1.0, p_charge_mw: float = 0.5,
-             p_discharge_mw: float = 0.5, efficiency: float = 0.9, soc_init: float = 0.5,
-             soc_min: float = 0.0, soc_max: float = 1.0, **unknown: Any) -> Entity:
+             p_discharge_mw: float = 0.5, efficiency: float | None = None,
+             charge_efficiency: float | None = None,
+             discharge_efficiency: float | None = None, soc_init: float = 0.5,
+             soc_min: float = 0.0, soc_max: float = 1.0, wear_cost: float = 0.0,
+             terminal: str = "cyclic", **unknown: Any) -> Entity:
         if unknown:
             raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
         p = {name: check_finite(f"{eid}.{name}", value) for name, value in
              (("capacity_mwh", capacity_mwh), ("p_charge_mw", p_charge_mw),
-              ("p_discharge_mw", p_discharge_mw), ("efficiency", efficiency),
-              ("soc_init", soc_init), ("soc_min", soc_min), ("soc_max", soc_max))}
-        if p["capacity_mwh"] <= 0 or p["p_charge_mw"] < 0 or p["p_discharge_mw"] < 0:
-            raise ValueError(f"{eid}: need capacity_mwh > 0 and power limits >= 0")
-        if not 0 < p["efficiency"] <= 1:
-            raise ValueError(f"{eid}.efficiency must be in (0, 1], got {efficiency!r}")
-        if not 0 <= p["soc_min"] <= p["soc_init"] <= p["soc_max"] <= 1:
-            raise ValueError(f"{eid}: need 0 <= soc_min <= soc_init <= soc_max <= 1, got "
-                             f"{soc_min}, {soc_init}, {soc_max}")
+              ("p_discharge_mw", p_discharge_mw), ("soc_init", soc_init),
+              ("soc_min", soc_min), ("soc_max", soc_max))}
+        for name in ("capacity_mwh", "p_charge_mw", "p_discharge_mw"):
+            if p[name] < 0 or (name == "capacity_mwh" and p[name] == 0):
+                bound = "> 0" if name == "capacity_mwh" else ">= 0"
+                raise ValueError(f"{eid}.{name} must be {bound}, got {p[name]!r}")
+        p["eta_c"], p["eta_d"] = _efficiencies(eid, efficiency, charge_efficiency,
+                                               discharge_efficiency)
+        _check_soc(eid, p)
+        if terminal not in TERMINALS:
+            raise ValueError(f"{eid}.terminal must be one of {list(TERMINALS)}, got "
+                             f"{terminal!r}")
         entity = Entity(eid, p, "net")
-        entity.state.update(soc=p["soc_init"] * p["capacity_mwh"], soc_start=None)
+        entity.state.update(soc=p["soc_init"] * p["capacity_mwh"], soc_end=None,
+                            costs=Costs(wear=check_cost(eid, "wear_cost", wear_cost)),
+                            terminal=terminal)
         return entity
 
+    def horizon_flex(self, entity: Entity) -> HorizonFlex:
+        """Interval 0 narrowed so that the plan over the horizon stays feasible."""
+        try:
+            return battery_flex(entity.state["soc"], entity.params, self.horizon, self.step_h,
+                                entity.state["costs"], entity.state["terminal"] == "cyclic",
+                                f"{self.sid}.{entity.eid}.flex")
+        except StateError as exc:  # only float noise at a bound can get here
+            raise ValueError(str(exc)) from None
+
     def advance(self, time: int, inputs: dict[str, dict[str, Any]]) -> None:
-        hours = self.step_size / 3600
         for entity in self.entities.values():
-            if entity.state["soc_start"] is not None:
+            if entity.state["soc_end"] is not None:
                 entity.state["soc"] = entity.state["soc_end"]  # the last step is settled
-            entity.state["soc_start"] = entity.state["soc"]
-            low, high = battery_band(entity.state["soc"], hours, entity.params)
+            flex = self.horizon_flex(entity)
+            entity.set_flex(flex)
             power = entity.power
-            power.uncontrolled, power.p_min, power.p_max = 0.0, low, high
+            power.uncontrolled = 0.0
+            power.p_min = -float(flex.consumption.max[0])
+            power.p_max = float(flex.production.max[0])
 
     def settle(self, entity: Entity) -> None:
-        hours = self.step_size / 3600
-        entity.state["soc_end"] = next_soc(entity.state["soc_start"], entity.power.p, hours,
-                                           entity.params["efficiency"])
+        p = entity.params
+        net = entity.power.p
+        entity.state["soc_end"] = next_soc(entity.state["soc"], net, self.step_h,
+                                           p["eta_c"], p["eta_d"])
+        entity.settle_total("E_charged[MWh]", max(-net, 0.0) * self.step_h)
+        entity.settle_total("E_discharged[MWh]", max(net, 0.0) * self.step_h)
 
     def extra_outputs(self, entity: Entity) -> dict[str, Any]:
+        capacity = entity.params["capacity_mwh"]
         soc = entity.state["soc_end"]
-        return {"SOC[MWh]": soc, "SOC[%]": 100.0 * soc / entity.params["capacity_mwh"]}
+        throughput = (entity.totals.get("E_charged[MWh]", 0.0)
+                      + entity.totals.get("E_discharged[MWh]", 0.0))
+        return {"SOC[MWh]": soc, "SOC[%]": 100.0 * soc / capacity,
+                "cycles": throughput / (2.0 * capacity)}
+
+
+def _efficiencies(eid: str, efficiency: object, charge: object, discharge: object
+                  ) -> tuple[float, float]:
+    """One-way efficiencies from the round trip or given one by one, each in (0, 1]."""
+    if efficiency is not None and (charge is not None or discharge is not None):
+        raise ValueError(f"{eid}: give either efficiency (round trip) or "
+                         "charge_efficiency/discharge_efficiency, not both")
+    values = {}
+    round_trip = 0.9 if efficiency is None else efficiency
+    for name, value in (("efficiency", round_trip), ("charge_efficiency", charge),
+                        ("discharge_efficiency", discharge)):
+        if value is None:
+            continue
+        number = check_finite(f"{eid}.{name}", value)
+        if not 0 < number <= 1:
+            raise ValueError(f"{eid}.{name} must be in (0, 1], got {value!r}")
+        values[name] = number
+    one_way = math.sqrt(values["efficiency"])
+    return values.get("charge_efficiency", one_way), values.get("discharge_efficiency", one_way)
+
+
+def _check_soc(eid: str, p: dict[str, float]) -> None:
+    """``0 <= soc_min <= soc_init <= soc_max <= 1``, naming the field that breaks it."""
+    for name in ("soc_min", "soc_max", "soc_init"):
+        if not 0 <= p[name] <= 1:
+            raise ValueError(f"{eid}.{name} must be in [0, 1] (share of capacity_mwh), got "
+                             f"{p[name]!r}; need 0 <= soc_min <= soc_init <= soc_max <= 1")
+    if p["soc_min"] > p["soc_max"]:
+        raise ValueError(f"{eid}: soc_min ({p['soc_min']}) is greater than soc_max "
+                         f"({p['soc_max']}); need 0 <= soc_min <= soc_init <= soc_max <= 1")
+    if not p["soc_min"] <= p["soc_init"] <= p["soc_max"]:
+        raise ValueError(f"{eid}.soc_init ({p['soc_init']}) contradicts the limits [soc_min, "
+                         f"soc_max] = [{p['soc_min']}, {p['soc_max']}]; need 0 <= soc_min <= "
+                         "soc_init <= soc_max <= 1")

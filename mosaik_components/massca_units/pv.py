@@ -9,6 +9,12 @@ coefficient ``gamma_pdc`` and a flat inverter efficiency ``inverter_eff``.
 
 This corrects mosaik-pv's model, which takes the solar declination from the day of the
 *month* (so June 21 and December 21 give the same sun) and ignores longitude.
+
+With the simulator's ``horizon`` > 1 the same model turns the weather forecast inputs
+(``GHI_forecast[W/m2]``, ... from a ``Weather`` source created with a horizon) into the
+available power over the horizon: the ``flex`` output, curtailable to 0 at
+``curtail_cost`` per MWh. ``P_curtailed[MW]`` and the counter ``E_curtailed[MWh]``
+report what was not produced.
 """
 
 from __future__ import annotations
@@ -18,10 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .base import Entity, UnitSimulator
+from .base import FLEX_ATTRS, Entity, UnitSimulator
+from .forecasts import forecast_attr
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
+from .unitflex import check_cost, producer_flex, required_forecast
 
-__all__ = ["PVSimulator", "pv_power"]
+__all__ = ["PVSimulator", "pv_power", "pv_power_series", "sun_position"]
 
 WEATHER = ["GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]", "T_air[degC]", "wind_speed[m/s]"]
 META = {
@@ -30,39 +38,69 @@ META = {
     "models": {
         "PV": {
             "public": True,
-            "params": ["peak_mw", "tilt", "azimuth", "gamma_pdc", "inverter_eff"],
-            "attrs": [*WEATHER, "P_available[MW]", "POA[W/m2]", *SETPOINT_ATTRS,
-                      *POWER_ATTRS],
+            "params": ["peak_mw", "tilt", "azimuth", "gamma_pdc", "inverter_eff",
+                       "curtail_cost"],
+            "attrs": [*WEATHER, *(forecast_attr(a) for a in WEATHER), "P_available[MW]",
+                      "POA[W/m2]", "P_curtailed[MW]", "E_curtailed[MWh]", *SETPOINT_ATTRS,
+                      *POWER_ATTRS, *FLEX_ATTRS],
             "trigger": SETPOINT_ATTRS,
         },
     },
 }
+FORECAST = {attr: forecast_attr(attr) for attr in WEATHER}
 SITE_PARAMS = ("latitude", "longitude", "altitude", "utc_offset_h", "start", "albedo")
+
+
+def sun_position(times: pd.DatetimeIndex, site: dict[str, Any]) -> np.ndarray:
+    """Apparent zenith, azimuth (degrees) and extraterrestrial DNI (W/m2): rows x times.
+
+    ``times`` are the site's local standard time (``utc_offset_h``).
+    """
+    import pvlib
+
+    local = times.tz_localize(f"Etc/GMT{-int(site['utc_offset_h']):+d}")
+    sun = pvlib.solarposition.get_solarposition(
+        local, site["latitude"], site["longitude"], site["altitude"])
+    return np.array([sun["apparent_zenith"].to_numpy(), sun["azimuth"].to_numpy(),
+                     pvlib.irradiance.get_extra_radiation(local).to_numpy()])
 
 
 def pv_power(when: pd.Timestamp, site: dict[str, Any], weather: dict[str, float],
              peak_mw: np.ndarray, tilt: np.ndarray, azimuth: np.ndarray,
              gamma_pdc: np.ndarray, inverter_eff: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """AC power (MW) and plane-of-array irradiance (W/m2) of every module plane."""
+    ac, poa = pv_power_series(pd.DatetimeIndex([when]), site,
+                              {k: np.array([v]) for k, v in weather.items()},
+                              peak_mw, tilt, azimuth, gamma_pdc, inverter_eff)
+    return ac[0], poa[0]
+
+
+def pv_power_series(times: pd.DatetimeIndex, site: dict[str, Any],
+                    weather: dict[str, np.ndarray], peak_mw: np.ndarray, tilt: np.ndarray,
+                    azimuth: np.ndarray, gamma_pdc: np.ndarray, inverter_eff: np.ndarray,
+                    sun: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """AC power (MW) and POA irradiance (W/m2): arrays (times x module planes).
+
+    ``weather`` holds one value per time for every attribute of :data:`WEATHER`; ``sun``
+    is :func:`sun_position` of ``times`` when the caller has it already.
+    """
     import pvlib
 
-    times = pd.DatetimeIndex([when.tz_localize(
-        f"Etc/GMT{-int(site['utc_offset_h']):+d}")])
-    sun = pvlib.solarposition.get_solarposition(
-        times, site["latitude"], site["longitude"], site["altitude"])
-    zenith = float(sun["apparent_zenith"].iloc[0])
-    sun_azimuth = float(sun["azimuth"].iloc[0])
-    dni_extra = float(pvlib.irradiance.get_extra_radiation(times).iloc[0])
+    zenith, sun_azimuth, dni_extra = (column[:, np.newaxis] for column in (
+        sun if sun is not None else sun_position(times, site)))
+    column = {k: np.asarray(v, dtype=float)[:, np.newaxis] for k, v in weather.items()}
     poa = pvlib.irradiance.get_total_irradiance(
-        tilt, azimuth, zenith, sun_azimuth, weather["DNI[W/m2]"], weather["GHI[W/m2]"],
-        weather["DHI[W/m2]"], dni_extra=dni_extra, albedo=site["albedo"], model="haydavies",
+        tilt[np.newaxis, :], azimuth[np.newaxis, :], zenith, sun_azimuth,
+        column["DNI[W/m2]"], column["GHI[W/m2]"], column["DHI[W/m2]"], dni_extra=dni_extra,
+        albedo=site["albedo"], model="haydavies",
     )["poa_global"]
     poa = np.nan_to_num(np.asarray(poa, dtype=float), nan=0.0).clip(min=0.0)
     params = pvlib.temperature.TEMPERATURE_MODEL_PARAMETERS["sapm"]["open_rack_glass_glass"]
-    cell = pvlib.temperature.sapm_cell(poa, weather["T_air[degC]"],
-                                       weather["wind_speed[m/s]"], **params)
-    dc = pvlib.pvsystem.pvwatts_dc(poa, cell, peak_mw, gamma_pdc)
-    return np.clip(dc * inverter_eff, 0.0, None), poa
+    cell = pvlib.temperature.sapm_cell(poa, column["T_air[degC]"],
+                                       column["wind_speed[m/s]"], **params)
+    dc = pvlib.pvsystem.pvwatts_dc(poa, cell, peak_mw[np.newaxis, :],
+                                   gamma_pdc[np.newaxis, :])
+    return np.clip(dc * inverter_eff[np.newaxis, :], 0.0, None), poa
 
 
 class PVSimulator(UnitSimulator):
@@ -74,6 +112,8 @@ class PVSimulator(UnitSimulator):
     def __init__(self) -> None:
         super().__init__(META)
         self.site: dict[str, Any] = {}
+        #: the sun's position by simulation time (s): the horizon rolls, the sun repeats
+        self.sun: dict[int, np.ndarray] = {}
 
     def configure(self, latitude: float = 52.52, longitude: float = 13.40,
                   altitude: float = 34.0, utc_offset_h: float = 1.0,
@@ -97,7 +137,8 @@ class PVSimulator(UnitSimulator):
         self.site = site
 
     def make(self, eid: str, peak_mw: float = 1.0, tilt: float = 30.0, azimuth: float = 180.0,
-             gamma_pdc: float = -0.004, inverter_eff: float = 0.96, **unknown: Any) -> Entity:
+             gamma_pdc: float = -0.004, inverter_eff: float = 0.96, curtail_cost: float = 0.0,
+             **unknown: Any) -> Entity:
         if unknown:
             raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
         p = {name: check_finite(f"{eid}.{name}", value) for name, value in
@@ -106,6 +147,7 @@ class PVSimulator(UnitSimulator):
         if p["peak_mw"] < 0 or not 0 <= p["tilt"] <= 90 or not 0 < p["inverter_eff"] <= 1:
             raise ValueError(f"{eid}: need peak_mw >= 0, 0 <= tilt <= 90, "
                              f"0 < inverter_eff <= 1; got {peak_mw}, {tilt}, {inverter_eff}")
+        p["curtail_cost"] = check_cost(eid, "curtail_cost", curtail_cost)
         entity = Entity(eid, p, "production")
         entity.state["poa"] = 0.0
         return entity
@@ -126,19 +168,56 @@ class PVSimulator(UnitSimulator):
             weather = values
         return weather or {}
 
+    def _forecast(self, time: int, inputs: dict[str, dict[str, Any]],
+                  now: dict[str, float]) -> dict[str, np.ndarray]:
+        """Weather over the horizon (interval 0 = ``now``); one site for all entities."""
+        first = next(iter(self.entities))
+        forecast = {attr: required_forecast(f"{self.sid}.{first}", inputs.get(first, {}),
+                                            FORECAST[attr], self.horizon, time, now[attr])
+                    for attr in WEATHER}
+        if self.horizon > 1:
+            sent = inputs.get(first, {})
+            for eid in self.entities:
+                given = inputs.get(eid, {})
+                if any(given.get(FORECAST[a]) != sent.get(FORECAST[a]) for a in WEATHER):
+                    raise ValueError(f"{self.sid}: all PV entities of one simulator share one "
+                                     f"site; {eid} got a different forecast at time {time}")
+        return forecast
+
     def advance(self, time: int, inputs: dict[str, dict[str, Any]]) -> None:
         if not self.entities:
             return
-        weather = self._weather(time, inputs)
+        weather = self._forecast(time, inputs, self._weather(time, inputs))
         entities = list(self.entities.values())
         columns = {name: np.array([e.params[name] for e in entities])
                    for name in ("peak_mw", "tilt", "azimuth", "gamma_pdc", "inverter_eff")}
         when = self.site["start"] + pd.Timedelta(seconds=time)
-        ac, poa = pv_power(when, self.site, weather, **columns)
-        for entity, available, irradiance in zip(entities, ac, poa, strict=True):
+        times = pd.date_range(when, periods=self.horizon, freq=pd.Timedelta(
+            seconds=self.step_size))
+        ac, poa = pv_power_series(times, self.site, weather, **columns,
+                                  sun=self._sun(time, times))
+        for i, entity in enumerate(entities):
+            available = float(ac[0, i])
             power = entity.power
-            power.uncontrolled, power.p_min, power.p_max = float(available), 0.0, float(available)
-            entity.state["poa"] = float(irradiance)
+            power.uncontrolled, power.p_min, power.p_max = available, 0.0, available
+            entity.state["poa"] = float(poa[0, i])
+            entity.set_flex(producer_flex(self.step_h, ac[:, i], entity.params["curtail_cost"]))
+
+    def _sun(self, time: int, times: pd.DatetimeIndex) -> np.ndarray:
+        """The sun over the horizon, computed once per simulation time."""
+        seconds = [time + k * self.step_size for k in range(self.horizon)]
+        missing = [k for k, t in enumerate(seconds) if t not in self.sun]
+        if missing:
+            fresh = sun_position(times[missing], self.site)
+            self.sun.update(zip((seconds[k] for k in missing), fresh.T, strict=True))
+        for old in [t for t in self.sun if t < time]:
+            del self.sun[old]
+        return np.array([self.sun[t] for t in seconds]).T
+
+    def settle(self, entity: Entity) -> None:
+        entity.settle_total("E_curtailed[MWh]",
+                            (entity.power.p_max - entity.power.p) * self.step_h)
 
     def extra_outputs(self, entity: Entity) -> dict[str, Any]:
-        return {"P_available[MW]": entity.power.p_max, "POA[W/m2]": entity.state["poa"]}
+        return {"P_available[MW]": entity.power.p_max, "POA[W/m2]": entity.state["poa"],
+                "P_curtailed[MW]": entity.power.p_max - entity.power.p}

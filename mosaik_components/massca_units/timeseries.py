@@ -4,6 +4,14 @@ Both read a CSV whose first column ``time`` holds timestamps (one fixed frequenc
 publish the row at ``start + simulation time``. A missing file, column or timestamp, a
 step that does not land on the data's grid, or a non-finite value raises an error
 naming the file, the column and the time.
+
+With ``horizon=H`` (model parameter, intervals of the simulator's ``step_size``) an
+entity also publishes a forecast of every attribute over the next ``H`` intervals
+(``GHI_forecast[W/m2]``, ``P_pu_forecast``, ...: lists, interval 0 = now) made by
+``forecast`` (``perfect``, ``persistence`` or ``noisy`` with ``sigma`` and ``seed``; see
+:mod:`.forecasts`). Irradiance shares one error path, wind speed and load profiles have
+their own, air temperature is forecast perfectly. A horizon that runs past the data (from
+``start``, or over the whole run when ``until`` is given) is an error at creation.
 """
 
 from __future__ import annotations
@@ -14,6 +22,8 @@ from typing import Any
 import mosaik_api_v3
 import numpy as np
 import pandas as pd
+
+from .forecasts import ForecastSpec, forecast_attr, issue
 
 __all__ = ["TimeSeries", "load_table", "WeatherSimulator", "ProfileSimulator"]
 
@@ -37,8 +47,8 @@ class TimeSeries:
         self.first = index.get_loc(self.start)
         self.values = self.frame.to_numpy()
 
-    def row(self, seconds: int) -> np.ndarray:
-        """The values at ``start + seconds``."""
+    def index(self, seconds: int) -> int:
+        """The row at ``start + seconds`` (an error if it is off the grid or past the end)."""
         offset = pd.Timedelta(seconds=seconds)
         if self.freq and offset % self.freq:
             raise ValueError(f"{self.path}: time {self.start + offset} is not on the data's "
@@ -47,7 +57,23 @@ class TimeSeries:
         if index >= len(self.values):
             raise ValueError(f"{self.path}: no data at {self.start + offset} (data ends "
                              f"{self.frame.index[-1]})")
-        return self.values[index]
+        return index
+
+    def row(self, seconds: int) -> np.ndarray:
+        """The values at ``start + seconds``."""
+        return self.values[self.index(seconds)]
+
+    def check_horizon(self, horizon: int, step: int, until: int | None, what: str) -> None:
+        """The data must reach ``horizon`` intervals of ``step`` s past every issue time."""
+        last_issue = 0 if until is None else max(0, (until - 1) // step * step)
+        needed = last_issue + (horizon - 1) * step
+        self.index(last_issue)  # the step grid itself
+        offset = pd.Timedelta(seconds=needed)
+        if self.first + int(offset / self.freq) >= len(self.values):
+            span = f"over a run of {until} s" if until is not None else "at the start"
+            raise ValueError(f"{what}: a forecast horizon of {horizon} intervals of {step} s "
+                             f"{span} needs data up to {self.start + offset}, but "
+                             f"{self.path} ends {self.frame.index[-1]}")
 
 
 def load_table(path: Path, columns: list[str]) -> pd.DataFrame:
@@ -80,32 +106,53 @@ class _SourceSimulator(mosaik_api_v3.Simulator):
 
     model = ""
     attr_columns: dict[str, str] = {}
+    #: attributes that share one forecast error path (one tuple per path)
+    noise_groups: tuple[tuple[str, ...], ...] = ()
 
     def __init__(self) -> None:
         attrs = list(self.attr_columns)
         super().__init__({"api_version": "3.0", "type": "time-based", "models": {
-            self.model: {"public": True, "params": ["path", "start", "column"],
-                         "attrs": attrs}}})
+            self.model: {"public": True,
+                         "params": ["path", "start", "column", "horizon", "forecast",
+                                    "sigma", "seed", "until"],
+                         "attrs": attrs + [forecast_attr(a) for a in attrs]}}})
         self.step_size = 900
         self.tables: dict[str, tuple[TimeSeries, dict[str, int]]] = {}
+        self.specs: dict[str, ForecastSpec | None] = {}
         self.rows: dict[str, np.ndarray] = {}
+        self.forecasts: dict[str, np.ndarray] = {}
 
     def init(self, sid: str, time_resolution: float = 1.0, step_size: int = 900
              ) -> dict[str, Any]:
+        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+            raise ValueError(f"{sid}: step_size must be an integer >= 1, got {step_size!r}")
         self.sid = sid
         self.step_size = step_size
         return self.meta
 
-    def create(self, num: int, model: str, path: str, start: str, column: str | None = None
-               ) -> list[dict[str, Any]]:
+    def create(self, num: int, model: str, path: str, start: str, column: str | None = None,
+               horizon: int | None = None, forecast: str = "perfect", sigma: float = 0.0,
+               seed: int = 0, until: int | None = None) -> list[dict[str, Any]]:
         columns = self.columns(column)
         series = TimeSeries(path, list(dict.fromkeys(columns.values())), start)
         positions = {attr: list(dict.fromkeys(columns.values())).index(col)
                      for attr, col in columns.items()}
+        what = f"{self.sid}.{self.model}"
+        spec = None
+        if horizon is not None:
+            spec = ForecastSpec.checked(forecast, horizon, sigma, seed, what)
+            if until is not None and (isinstance(until, bool) or not isinstance(until, int)
+                                      or until < 1):
+                raise ValueError(f"{what}.until must be an integer >= 1 (s), got {until!r}")
+            if series.freq and pd.Timedelta(seconds=self.step_size) % series.freq:
+                raise ValueError(f"{what}: step_size {self.step_size} s is not a multiple of "
+                                 f"the data's {series.freq}")
+            series.check_horizon(spec.horizon, self.step_size, until, what)
         created = []
         for _ in range(num):
             eid = f"{self.model}_{len(self.tables)}"
             self.tables[eid] = (series, positions)
+            self.specs[eid] = spec
             created.append({"eid": eid, "type": model})
         return created
 
@@ -113,15 +160,39 @@ class _SourceSimulator(mosaik_api_v3.Simulator):
         return dict(self.attr_columns)
 
     def step(self, time: int, inputs: dict, max_advance: int) -> int:
-        for eid, (series, _) in self.tables.items():
-            self.rows[eid] = series.row(time)
+        step_h = self.step_size / 3600
+        for eid, (series, positions) in self.tables.items():
+            row = series.index(time)
+            self.rows[eid] = series.values[row]
+            spec = self.specs[eid]
+            if spec is not None:
+                stride = int(pd.Timedelta(seconds=self.step_size) / series.freq)
+                if row + (spec.horizon - 1) * stride >= len(series.values):
+                    raise ValueError(f"{self.sid}.{eid}: the forecast from time {time} runs "
+                                     f"past the data's end {series.frame.index[-1]}")
+                groups = [[positions[a] for a in group if a in positions]
+                          for group in self.noise_groups]
+                self.forecasts[eid] = issue(series.values, row, stride, spec, step_h,
+                                            [g for g in groups if g])
         return time + self.step_size
 
-    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, float]]:
+    def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
         data = {}
         for eid, attrs in outputs.items():
             _, positions = self.tables[eid]
-            data[eid] = {a: float(self.rows[eid][positions[a]]) for a in attrs}
+            values: dict[str, Any] = {}
+            for attr in attrs:
+                if attr in positions:
+                    values[attr] = float(self.rows[eid][positions[attr]])
+                    continue
+                base = next((a for a in positions if forecast_attr(a) == attr), None)
+                if base is None:
+                    raise ValueError(f"{self.sid}.{eid}: no output attribute {attr!r}")
+                if self.specs[eid] is None:
+                    raise ValueError(f"{self.sid}.{eid}: {attr} needs a forecast: create the "
+                                     "entity with horizon=<intervals>")
+                values[attr] = self.forecasts[eid][:, positions[base]].tolist()
+            data[eid] = values
         return data
 
 
@@ -131,6 +202,7 @@ class WeatherSimulator(_SourceSimulator):
     model = "Weather"
     attr_columns = {"GHI[W/m2]": "ghi", "DNI[W/m2]": "dni", "DHI[W/m2]": "dhi",
                     "T_air[degC]": "temp_air", "wind_speed[m/s]": "wind_speed"}
+    noise_groups = (("GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]"), ("wind_speed[m/s]",))
 
 
 class ProfileSimulator(_SourceSimulator):
@@ -138,6 +210,7 @@ class ProfileSimulator(_SourceSimulator):
 
     model = "LoadProfile"
     attr_columns = {"P_pu": ""}
+    noise_groups = (("P_pu",),)
 
     def columns(self, column: str | None) -> dict[str, str]:
         if not column:

@@ -7,6 +7,11 @@ With ``turbine_type`` (e.g. ``"E-82/2350"``) the measured power curve of that tu
 from windpowerlib's data folder is used instead, scaled to ``P_rated``. The measured
 wind speed at ``ref_height`` is extrapolated to ``hub_height`` with the power law
 (exponent ``alpha``).
+
+With the simulator's ``horizon`` > 1 the wind-speed forecast input
+(``wind_speed_forecast[m/s]``) gives the available power over the horizon (``flex``,
+curtailable to 0 at ``curtail_cost`` per MWh); ``P_curtailed[MW]`` and the counter
+``E_curtailed[MWh]`` report what was not produced.
 """
 
 from __future__ import annotations
@@ -16,10 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from .base import Entity, UnitSimulator
+from .base import FLEX_ATTRS, Entity, UnitSimulator
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
+from .unitflex import check_cost, producer_flex, required_forecast
 
-__all__ = ["WecsSimulator", "parametric_power", "turbine_curve", "hub_wind_speed"]
+__all__ = ["WecsSimulator", "parametric_power", "parametric_power_array", "turbine_curve",
+           "hub_wind_speed"]
 
 META = {
     "api_version": "3.0",
@@ -28,9 +35,10 @@ META = {
         "WECS": {
             "public": True,
             "params": ["P_rated", "v_rated", "v_cut_in", "v_cut_out", "hub_height",
-                       "ref_height", "alpha", "turbine_type"],
-            "attrs": ["wind_speed[m/s]", "v_hub[m/s]", "P_available[MW]", *SETPOINT_ATTRS,
-                      *POWER_ATTRS],
+                       "ref_height", "alpha", "turbine_type", "curtail_cost"],
+            "attrs": ["wind_speed[m/s]", "wind_speed_forecast[m/s]", "v_hub[m/s]",
+                      "P_available[MW]", "P_curtailed[MW]", "E_curtailed[MWh]",
+                      *SETPOINT_ATTRS, *POWER_ATTRS, *FLEX_ATTRS],
             "trigger": SETPOINT_ATTRS,
         },
     },
@@ -47,7 +55,16 @@ def parametric_power(v: float, p_rated: float, v_rated: float, v_in: float, v_ou
     return p_rated * (v**3 - v_in**3) / (v_rated**3 - v_in**3)
 
 
-def hub_wind_speed(v_ref: float, ref_height: float, hub_height: float, alpha: float) -> float:
+def parametric_power_array(v: np.ndarray, p_rated: float, v_rated: float, v_in: float,
+                           v_out: float) -> np.ndarray:
+    """:func:`parametric_power` for an array of hub wind speeds."""
+    cubic = p_rated * (v**3 - v_in**3) / (v_rated**3 - v_in**3)
+    power = np.where(v >= v_rated, p_rated, cubic)
+    return np.where((v < v_in) | (v >= v_out), 0.0, power)
+
+
+def hub_wind_speed(v_ref: float | np.ndarray, ref_height: float, hub_height: float,
+                   alpha: float) -> float | np.ndarray:
     """Power-law extrapolation of the wind speed to hub height."""
     return v_ref * (hub_height / ref_height) ** alpha
 
@@ -84,7 +101,7 @@ class WecsSimulator(UnitSimulator):
     def make(self, eid: str, P_rated: float = 7.0, v_rated: float = 13.0,  # noqa: N803
              v_cut_in: float = 3.5, v_cut_out: float = 25.0, hub_height: float = 100.0,
              ref_height: float = 10.0, alpha: float = 1 / 7, turbine_type: str | None = None,
-             **unknown: Any) -> Entity:
+             curtail_cost: float = 0.0, **unknown: Any) -> Entity:
         if unknown:
             raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
         p = {name: check_finite(f"{eid}.{name}", value) for name, value in
@@ -97,19 +114,20 @@ class WecsSimulator(UnitSimulator):
         if p["hub_height"] <= 0 or p["ref_height"] <= 0:
             raise ValueError(f"{eid}: heights must be > 0")
         curve = turbine_curve(turbine_type) if turbine_type else None
-        entity = Entity(eid, {**p, "curve": curve}, "production")
+        cost = check_cost(eid, "curtail_cost", curtail_cost)
+        entity = Entity(eid, {**p, "curve": curve, "curtail_cost": cost}, "production")
         entity.state.update(v_hub=0.0)
         return entity
 
-    def available(self, entity: Entity, v_ref: float) -> float:
-        """Available power (MW) at the measured wind speed ``v_ref``."""
+    def available(self, entity: Entity, v_ref: np.ndarray) -> np.ndarray:
+        """Available power (MW) at the measured (or forecast) wind speeds ``v_ref``."""
         p = entity.params
         v = hub_wind_speed(v_ref, p["ref_height"], p["hub_height"], p["alpha"])
-        entity.state["v_hub"] = v
         if p["curve"] is not None:
             speeds, per_unit = p["curve"]
-            return float(p["P_rated"] * np.interp(v, speeds, per_unit, left=0.0, right=0.0))
-        return parametric_power(v, p["P_rated"], p["v_rated"], p["v_cut_in"], p["v_cut_out"])
+            return p["P_rated"] * np.interp(v, speeds, per_unit, left=0.0, right=0.0)
+        return parametric_power_array(v, p["P_rated"], p["v_rated"], p["v_cut_in"],
+                                      p["v_cut_out"])
 
     def advance(self, time: int, inputs: dict[str, dict[str, Any]]) -> None:
         for eid, entity in self.entities.items():
@@ -119,9 +137,24 @@ class WecsSimulator(UnitSimulator):
             v = sum(check_finite(f"{eid}: wind_speed from {s!r}", x) for s, x in sources.items())
             if v < 0:
                 raise ValueError(f"{self.sid}.{eid}: wind_speed must be >= 0, got {v!r}")
-            available = self.available(entity, v)
+            speeds = required_forecast(f"{self.sid}.{eid}", inputs.get(eid, {}),
+                                       "wind_speed_forecast[m/s]", self.horizon, time, v)
+            if (speeds < 0).any():
+                raise ValueError(f"{self.sid}.{eid}: wind_speed_forecast[m/s] must be >= 0 at "
+                                 f"time {time}")
+            power_curve = self.available(entity, speeds)
+            p = entity.params
+            entity.state["v_hub"] = hub_wind_speed(v, p["ref_height"], p["hub_height"],
+                                                   p["alpha"])
+            available = float(power_curve[0])
             power = entity.power
             power.uncontrolled, power.p_min, power.p_max = available, 0.0, available
+            entity.set_flex(producer_flex(self.step_h, power_curve, p["curtail_cost"]))
+
+    def settle(self, entity: Entity) -> None:
+        entity.settle_total("E_curtailed[MWh]",
+                            (entity.power.p_max - entity.power.p) * self.step_h)
 
     def extra_outputs(self, entity: Entity) -> dict[str, Any]:
-        return {"v_hub[m/s]": entity.state["v_hub"], "P_available[MW]": entity.power.p_max}
+        return {"v_hub[m/s]": entity.state["v_hub"], "P_available[MW]": entity.power.p_max,
+                "P_curtailed[MW]": entity.power.p_max - entity.power.p}

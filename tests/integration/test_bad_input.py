@@ -93,7 +93,7 @@ ROWS: dict[str, tuple[Callable[[Path], Callable[[], object]], type, str]] = {
         r"unit 'u': unknown input attribute\(s\) \['P'\]"),
     "unknown strategy": (
         lambda t: (lambda: parse_config({"strategy": "greedy"})), ConfigError,
-        r"strategy: unknown name 'greedy'; known: \['balance'\]"),
+        r"strategy: unknown name 'greedy'; known: \['balance', 'grid_aware', 'lookahead'\]"),
     "malformed grid JSON": (
         lambda t: grid(t, '{"not": "a net"'), ValueError,
         r"Grid json='.*grid.json': not a pandapower network file"),

@@ -93,8 +93,8 @@ def test_bad_command_lines(argv, message, capsys):
 
 def test_cell_aggregates_are_recorded(run_with_mas):
     _, _, frame = run_with_mas
-    cells_p = wide(frame, "P[MW]")[["MAS-0.Agent_0", "MAS-0.Agent_1"]]
-    cells_set = wide(frame, "P_set[MW]")[["MAS-0.Agent_0", "MAS-0.Agent_1"]]
+    cells_p = wide(frame, "P[MW]")[["MAS-0.Agent_1", "MAS-0.Agent_2"]]
+    cells_set = wide(frame, "P_set[MW]")[["MAS-0.Agent_1", "MAS-0.Agent_2"]]
     units = unit_columns(frame, "P[MW]").sum(axis=1)
     # the cells' aggregates are what the units run at, and what the cells were told
     assert cells_p.sum(axis=1).to_numpy() == pytest.approx(units.to_numpy(), abs=1e-6)
@@ -118,3 +118,21 @@ def test_parquet_results(tmp_path):
     frame = pd.read_parquet(tmp_path / "timeseries.parquet")
     assert set(frame.columns) == {"time", "datetime", "entity", "attr", "value"}
     assert sorted(frame["time"].unique()) == [0, 900]
+
+
+def test_run_folder_states_provenance_typed_config_and_status(run_with_mas):
+    """The issue's complaints: string configuration, object value column, no version."""
+    out, summary, frame = run_with_mas
+    record = json.loads((out / "run.json").read_text())
+    assert record["status"] == summary["status"] == "complete" and record["kind"] == "cells"
+    assert record["config"]["cells"] == 2 and record["config"]["days"] is None
+    assert record["config"]["flex"] == 0.2 and record["config"]["no_mas"] is False
+    assert record["provenance"]["massca"] and record["provenance"]["packages"]["mosaik"]
+    assert summary["steps"] == summary["steps_planned"] == 12
+    assert summary["config"]["until"] == 10800
+    # the files listed are exactly those in the folder (the summary lists itself too)
+    assert set(summary["files"]) == {p.name for p in out.iterdir()} - {"run.json"}
+    assert set(record["files"]) == {p.name for p in out.iterdir()}
+    assert frame["value"].dtype == "float64"
+    assert set(wide(frame, "converged").iloc[:, 0]) == {1.0}
+    assert frame["datetime"].iloc[0] == "2019-06-21 08:00:00-05:00"

@@ -1,4 +1,8 @@
-"""COHDA as mango 2 roles in real containers (one, or two talking TCP on loopback)."""
+"""COHDA as mango 2 roles in real containers (one, or two talking TCP on loopback).
+
+Two containers talk only if they share a :class:`Session` (its secret seals every
+message between them).
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,12 @@ from mango import activate
 
 from mosaik_components.mas.model.errors import NegotiationTimeoutError
 from mosaik_components.mas.runtime.cohda_roles import CohdaParticipantRole, create_cohda_agents
-from mosaik_components.mas.runtime.transport import MessageStats, TransportConfig, create_container
+from mosaik_components.mas.runtime.transport import (
+    MessageStats,
+    Session,
+    TransportConfig,
+    create_container,
+)
 from mosaik_components.mas.strategies.cohda import Objective
 
 
@@ -81,8 +90,9 @@ def test_a_silent_participant_times_out_naming_it():
 
 def test_participants_in_two_tcp_containers_negotiate_over_json():
     async def run():
-        left = create_container(TransportConfig())
-        right = create_container(TransportConfig())
+        session = Session()
+        left = create_container(TransportConfig(), 0, session)
+        right = create_container(TransportConfig(), 1, session)
         options = contiguous_options(12, 4)
         built = create_cohda_agents([left, right], options, seed=4)
         async with activate(left, right):

@@ -12,7 +12,6 @@ within half an option step; the reported deviation is that gap.
 
 import pytest
 
-from tests.conftest import sim_instance
 from tests.integration.helpers import UNITS, build_two_cells
 
 COMBOS = [("strategy", "cohda"), ("cohda", "strategy"), ("cohda", "cohda")]
@@ -23,7 +22,7 @@ def run_once(world_factory, within, between, seed=7):
     system = build_two_cells(world, weak=True, depth=1, mas_params={
         "within_cell": within, "between_cells": between, "seed": seed})
     world.run(until=1800)
-    collector = sim_instance(system.collector)
+    collector = system.collector
     core = system.core.full_id
     sets = {name: collector.last(agent.full_id, "P_set[MW]")
             for name, agent in system.agents.items()}

@@ -5,7 +5,6 @@ import time
 import pytest
 
 from mosaik_components.mas import AgentFailedError, CycleTimeoutError, StateError
-from tests.conftest import sim_instance
 from tests.integration.helpers import build_two_cells
 
 
@@ -29,13 +28,13 @@ def test_core_whose_strategy_raises_fails_the_step_naming_it(world):
 
 
 def test_controller_whose_strategy_raises_is_named(world):
-    """Cell 0 (Agent_0, depth 1) gets a third unit, so its split raises."""
+    """Cell 0 (Agent_1, depth 1) gets a third unit, so its split raises."""
     system = build_two_cells(
         world, weak=False, depth=1,
         mas_params={"strategy": "tests.simulators.faulty:ExplodingSplit"},
     )
-    add_unit(world, system, "Agent_0")
-    with pytest.raises(AgentFailedError, match="agent 'Agent_0' failed in cycle 0: "
+    add_unit(world, system, "Agent_1")
+    with pytest.raises(AgentFailedError, match="agent 'Agent_1' failed in cycle 0: "
                                                "ZeroDivisionError: boom"):
         world.run(until=900)
 
@@ -43,10 +42,10 @@ def test_controller_whose_strategy_raises_is_named(world):
 def test_silent_agent_times_out_naming_it(world):
     world.sim_config["SilentMAS"] = {"python": "tests.simulators.faulty:SilentMAS"}
     build_two_cells(world, weak=False, mas_sim="SilentMAS",
-                    mas_params={"timeout": 0.3, "silent": "Agent_4"})
+                    mas_params={"timeout": 0.3, "silent": "Agent_5"})
     started = time.perf_counter()
     with pytest.raises(CycleTimeoutError, match=r"cycle 0 \(time 0\) did not finish within "
-                                                r"0.3 s; silent agents: Agent_4$"):
+                                                r"0.3 s; silent agents: Agent_5$"):
         world.run(until=900)
     assert time.perf_counter() - started < 10
 
@@ -54,15 +53,14 @@ def test_silent_agent_times_out_naming_it(world):
 def test_silent_controller_is_named(world):
     world.sim_config["SilentMAS"] = {"python": "tests.simulators.faulty:SilentMAS"}
     build_two_cells(world, weak=False, mas_sim="SilentMAS",
-                    mas_params={"timeout": 0.3, "silent": "Agent_1"})
-    with pytest.raises(CycleTimeoutError, match="silent agents: Agent_1$"):
+                    mas_params={"timeout": 0.3, "silent": "Agent_2"})
+    with pytest.raises(CycleTimeoutError, match="silent agents: Agent_2$"):
         world.run(until=900)
 
 
 def test_non_finite_input_names_entity_attribute_and_source(world):
     system = build_two_cells(world, weak=False)
-    sim = sim_instance(system.units)
-    sim.units[system.sims["pv0"].eid]["profile"] = [float("nan")]
+    system.units.set_profile(system.sims["pv0"].eid, [float("nan")])
     with pytest.raises(StateError, match=r"entity 'Agent_\d+': input 'current' from "
                                          r"'Units-0.U0' must be a finite number, got nan"):
         world.run(until=900)

@@ -9,7 +9,6 @@ The top's execute_method curtails production to the consumption: factor 3/6.
 import pytest
 
 from mosaik_components.mas import ConfigError, HierarchyError
-from tests.conftest import sim_instance
 
 METHODS = "tests.simulators.massca_methods"
 
@@ -41,10 +40,11 @@ def test_massca_method_file(world, no_task_leaks):
         world.connect(agent, sink, "custom[MW]")
         agents[name] = agent
     world.run(until=900)
-    data = sim_instance(collector)
+    data = collector
     assert data.last(agents["gen0"].full_id, "custom[MW]") == {0: pytest.approx(2000.0)}
     assert data.last(agents["gen1"].full_id, "custom[MW]") == {0: pytest.approx(1000.0)}
     assert data.last(agents["load0"].full_id, "custom[MW]") == {0: 0.0}
+    world.shutdown()  # calls the finalize hook
     assert record[0] == ("initialize", "default")
     assert record[-1] == ("finalize",)
     executes = [r for r in record if r[0] == "execute"]

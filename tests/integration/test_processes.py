@@ -9,7 +9,7 @@ import sys
 import mosaik
 import pytest
 
-from tests.conftest import ROOT, SIM_CONFIG, sim_instance
+from tests.conftest import ROOT, SIM_CONFIG
 from tests.integration.helpers import build_two_cells
 from tests.integration.test_two_cells import assert_expected_setpoints
 
@@ -21,12 +21,11 @@ def test_mas_as_cmd_subprocess_gives_the_same_setpoints():
         "MAS": {"cmd": f"{sys.executable} -m mosaik_components.mas %(addr)s",
                 "cwd": str(ROOT)},
     }
-    world = mosaik.World(config)
-    system = build_two_cells(world, weak=True)
-    world.run(until=1800)
-    assert_expected_setpoints(system)
-    collector = sim_instance(system.collector)
-    assert collector.last(system.core.full_id, "converged") == {0: True, 900: True}
+    with mosaik.World(config) as world:
+        system = build_two_cells(world, weak=True)
+        world.run(until=1800)
+        assert_expected_setpoints(system)
+        assert system.collector.last(system.core.full_id, "converged") == {0: True, 900: True}
 
 
 async def run_async_world(index: int) -> dict:
@@ -44,9 +43,8 @@ async def run_async_world(index: int) -> dict:
         world.connect(agent, sink, "P_set[MW]")
         world.connect(core, sink, "messages")
         await world.run(until=900)
-        data = collector_sim._proxy.sim
-        return {"set": data.last(agent.full_id, "P_set[MW]"),
-                "port": mas._proxy.sim.runtime.address[1]}
+        return {"set": await collector_sim.call.last(agent.full_id, "P_set[MW]"),
+                "port": (await mas.call.get_info())["address"][1]}
 
 
 def test_two_worlds_with_a_mas_each_run_at_the_same_time():
@@ -76,10 +74,10 @@ def test_mas_started_elsewhere_via_connect_gives_the_same_setpoints():
             assert process.poll() is None, process.stderr.read()
             assert time.monotonic() < deadline, "massca-mas did not listen in 30 s"
             time.sleep(0.05)
-        world = mosaik.World({**SIM_CONFIG, "MAS": {"connect": f"127.0.0.1:{port}"}})
-        system = build_two_cells(world, weak=True)
-        world.run(until=1800)
-        assert_expected_setpoints(system)
+        with mosaik.World({**SIM_CONFIG, "MAS": {"connect": f"127.0.0.1:{port}"}}) as world:
+            system = build_two_cells(world, weak=True)
+            world.run(until=1800)
+            assert_expected_setpoints(system)
     finally:
         process.terminate()
         process.wait(timeout=10)

@@ -16,11 +16,14 @@ import pytest
 from mosaik_components.mas.model.errors import CycleTimeoutError, TransportError
 from mosaik_components.mas.model.flexibility import Flex, UnitState
 from mosaik_components.mas.model.hierarchy import build_tree, place_by_cell
-from mosaik_components.mas.runtime.runtime import MasRuntime
-from mosaik_components.mas.runtime.transport import TransportConfig, close_container
+from mosaik_components.mas.runtime.runtime import CycleInput, MasRuntime
+from mosaik_components.mas.runtime.transport import (
+    MqttTransport,
+    TransportConfig,
+    close_container,
+)
 from mosaik_components.mas.strategies import BalanceStrategy
 from mosaik_components.mas.strategies.coordination import StrategyCoordination
-from tests.conftest import sim_instance
 from tests.integration.brokers import Broker, free_port
 from tests.integration.helpers import build_two_cells
 from tests.integration.test_two_cells import assert_expected_powers
@@ -61,8 +64,8 @@ async def run_cycles(transport: TransportConfig, cycles: int = 2, timeout: float
         for cycle in range(cycles):
             if between_cycles is not None and cycle > 0:
                 between_cycles(runtime)
-            report = await runtime.run_cycle(lambda unit: states[unit.eid])
-            results.append(({u.eid: u.result for u in runtime.units}, report))
+            report = await runtime.run_cycle(CycleInput(0, cycle, states))
+            results.append((report.results, report))
         return runtime, results
     finally:
         runtime.close()
@@ -91,12 +94,12 @@ def test_tcp_containers_give_the_single_container_result(containers):
 
 
 def test_mqtt_containers_through_a_real_broker(broker):
-    config = TransportConfig(transport="mqtt", containers=2, broker=("127.0.0.1", broker.port),
-                             topic=f"massca-test-{broker.port}")
+    config = TransportConfig(MqttTransport(("127.0.0.1", broker.port),
+                                           f"massca-test-{broker.port}"), containers=2)
     _, single = asyncio.run(run_cycles(TransportConfig()))
     runtime, spread = asyncio.run(run_cycles(config))
     assert [r for r, _ in spread] == [r for r, _ in single]
-    assert runtime.containers[1].addr == f"massca-test-{broker.port}/1"
+    assert runtime.containers[1].addr == f"massca-test-{broker.port}/{runtime.session.run}/1"
 
 
 def test_a_container_that_dies_mid_run_is_named():
@@ -110,40 +113,41 @@ def test_a_container_that_dies_mid_run_is_named():
 
 
 def test_the_broker_going_away_fails_the_cycle_naming_the_container(broker):
-    config = TransportConfig(transport="mqtt", containers=2, broker=("127.0.0.1", broker.port),
-                             topic=f"massca-gone-{broker.port}")
+    config = TransportConfig(MqttTransport(("127.0.0.1", broker.port),
+                                           f"massca-gone-{broker.port}"), containers=2)
     with pytest.raises(CycleTimeoutError, match=r"container 1 \(mqtt 127\.0\.0\.1:\d+ topic "):
         asyncio.run(run_cycles(config, cycles=2, timeout=1.0,
                                between_cycles=lambda runtime: broker.stop()))
 
 
 def test_an_unreachable_broker_is_a_clear_error():
-    config = TransportConfig(transport="mqtt", broker=("127.0.0.1", free_port()))
+    config = TransportConfig(MqttTransport(("127.0.0.1", free_port())))
     with pytest.raises(TransportError, match=r"container 0 \(mqtt 127\.0\.0\.1:\d+ topic "
-                                             r"massca/0\) could not start"):
+                                             r"massca/[0-9a-f]{8}/0\) could not start"):
         asyncio.run(run_cycles(config))
 
 
 @pytest.mark.parametrize("transport", ["tcp", "mqtt"])
 def test_mosaik_world_with_two_containers(world, broker, transport):
-    params = {"containers": 2, "transport": transport, "broker": broker.address,
-              "topic": f"massca-world-{broker.port}"}
+    params = {"containers": 2, "transport": transport}
+    if transport == "mqtt":
+        params.update(broker=broker.address, topic=f"massca-world-{broker.port}")
     system = build_two_cells(world, weak=True, mas_params=params)
     world.run(until=1800)
     assert_expected_powers(system)
-    mas = sim_instance(system.mas)
-    assert mas.runtime.placement[system.agents["pv1"].eid] == 1
-    assert mas.runtime.stats.rejected == 0
+    info = system.mas.get_info()
+    assert info["placement"][system.agents["pv1"].eid] == 1
+    assert info["rejected"] == 0
 
 
 def test_cohda_between_cells_across_tcp_containers(world):
     params = {"containers": 2, "between_cells": "cohda", "within_cell": "cohda", "seed": 1}
     system = build_two_cells(world, weak=True, depth=1, mas_params=params)
     world.run(until=1800)
-    collector = sim_instance(system.collector)
+    collector = system.collector
     deviation = collector.last(system.core.full_id, "deviation[MW]")
     assert all(d <= 0.3 + 1e-9 for d in deviation.values())
-    assert sim_instance(system.mas).runtime.stats.rejected == 0
+    assert system.mas.get_info()["rejected"] == 0
 
 
 def test_messages_between_containers_travel_in_batches():

@@ -11,7 +11,6 @@ t=900: P=2, C=6: 4 MW deficit -> raise production in proportion to headroom
 
 import pytest
 
-from tests.conftest import sim_instance
 from tests.integration.helpers import build_two_cells
 
 EXPECTED = {  # unit -> {time: setpoint in the unit's own direction}
@@ -27,14 +26,14 @@ SIGN = {"pv0": 1, "pv1": 1, "load0": -1, "load1": -1}  # setpoints are net (gene
 
 def final_unit_powers(units_sim):
     powers = {}
-    for time, eid, p in units_sim.log:  # the last value per time wins
+    for time, eid, p in units_sim.get_log():  # the last value per time wins
         powers[(eid, time)] = p
     return powers
 
 
 def assert_expected_powers(system):
     """Every unit simulator ran at EXPECTED's value at the end of each time."""
-    powers = final_unit_powers(sim_instance(system.units))
+    powers = final_unit_powers(system.units)
     for name, expected in EXPECTED.items():
         for time, value in expected.items():
             assert powers[(system.sims[name].eid, time)] == pytest.approx(value, abs=1e-9)
@@ -42,7 +41,7 @@ def assert_expected_powers(system):
 
 def assert_expected_setpoints(system):
     """Every unit agent's last P_set[MW] per time is EXPECTED's value, signed."""
-    collector = sim_instance(system.collector)
+    collector = system.collector
     for name, agent in system.agents.items():
         got = collector.last(agent.full_id, "P_set[MW]")
         assert got == pytest.approx({t: SIGN[name] * v for t, v in EXPECTED[name].items()})
@@ -51,7 +50,7 @@ def assert_expected_setpoints(system):
 def test_same_time_iteration_balances_and_converges(world, no_task_leaks):
     system = build_two_cells(world, weak=True)
     world.run(until=1800)
-    collector = sim_instance(system.collector)
+    collector = system.collector
     assert_expected_powers(system)
     core = system.core.full_id
     assert collector.last(core, "P_exchange[MW]") == pytest.approx({0: 0.0, 900: 0.0})
@@ -67,9 +66,9 @@ def test_same_time_iteration_balances_and_converges(world, no_task_leaks):
 def test_without_iteration_the_setpoints_are_emitted_once_per_step(world):
     system = build_two_cells(world, weak=False, depth=3)
     world.run(until=1800)
-    collector = sim_instance(system.collector)
+    collector = system.collector
     for name in EXPECTED:
-        data = collector.data[system.agents[name].full_id]["P_set[MW]"]
+        data = collector.series(system.agents[name].full_id, "P_set[MW]")
         assert [t for t, _ in data] == [0, 900]
     scale = collector.last(system.agents["pv0"].full_id, "scale_factor")
     assert scale == pytest.approx({0: 4.2 - 6.0, 900: 3.5 - 1.0})

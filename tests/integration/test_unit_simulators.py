@@ -8,7 +8,6 @@ import pytest
 
 from mosaik_components.massca.data import data_dir  # noqa: E402
 from mosaik_components.massca.scenarios import cells  # noqa: E402
-from tests.conftest import sim_instance
 
 DATA = data_dir()
 START = "2019-06-21 10:00"
@@ -56,10 +55,13 @@ def build(world, load_peak):
 def test_units_follow_the_agents_within_their_bands(load_peak):
     import mosaik
 
-    world = mosaik.World(CONFIG)
-    units, core, collector_sim = build(world, load_peak)
-    world.run(until=4 * 3600)
-    data = sim_instance(collector_sim)
+    with mosaik.World(CONFIG) as world:
+        units, core, data = build(world, load_peak)
+        world.run(until=4 * 3600)
+        check_units_follow(units, core, data)
+
+
+def check_units_follow(units, core, data):
     for unit in units.values():
         p = data.last(unit.full_id, "P[MW]")
         lo, hi = data.last(unit.full_id, "P_min[MW]"), data.last(unit.full_id, "P_max[MW]")
@@ -74,7 +76,6 @@ def test_units_follow_the_agents_within_their_bands(load_peak):
     soc = data.last(units["battery"].full_id, "SOC[MWh]")
     assert all(0.0 <= s <= 1.0 for s in soc.values())
     assert len(set(soc.values())) > 1  # the battery was used
-    world.shutdown() if not world.loop.is_closed() else None
 
 
 @pytest.mark.parametrize(

@@ -2,7 +2,6 @@
 
 import pytest
 
-from tests.conftest import sim_instance
 from tests.integration.helpers import build_two_cells
 
 
@@ -10,7 +9,7 @@ def test_keep_import_strategy_leaves_the_reserve_to_the_grid(world):
     system = build_two_cells(world, weak=True, mas_params={
         "strategy": "tests.simulators.strategies:KeepImport"})
     world.run(until=1800)
-    collector = sim_instance(system.collector)
+    collector = system.collector
     exchange = collector.last(system.core.full_id, "P_exchange[MW]")
     assert exchange == pytest.approx({0: 1.0, 900: 1.0})
 
@@ -35,6 +34,6 @@ def test_input_method_with_typed_strategy_keeps_the_core_offset(world):
     world.connect(agent, sink, "P_set[MW]")
     world.connect(core, sink, "P_exchange[MW]")
     world.run(until=900)
-    data = sim_instance(collector_sim)
+    data = collector_sim
     assert data.last(agent.full_id, "P_set[MW]") == {0: pytest.approx(2.0)}
     assert data.last(core.full_id, "P_exchange[MW]") == {0: pytest.approx(0.0)}

@@ -9,6 +9,7 @@ and reached with ``workers=["host:port"]``; the results equal the single-contain
 from __future__ import annotations
 
 import asyncio
+import secrets
 import subprocess
 import sys
 import time
@@ -16,10 +17,14 @@ import time
 import pytest
 
 from mosaik_components.mas.model.errors import CycleTimeoutError
+from mosaik_components.mas.model.hierarchy import build_tree
+from mosaik_components.mas.runtime.runtime import CycleInput, MasRuntime
 from mosaik_components.mas.runtime.transport import TransportConfig
-from tests.conftest import ROOT, sim_instance
+from mosaik_components.mas.strategies import BalanceStrategy
+from mosaik_components.mas.strategies.coordination import StrategyCoordination
+from tests.conftest import ROOT
 from tests.integration.helpers import build_two_cells
-from tests.integration.test_scale_out import run_cycles
+from tests.integration.test_scale_out import four_cells, run_cycles
 from tests.integration.test_two_cells import assert_expected_powers, assert_expected_setpoints
 
 WORKER = "mosaik_components.mas.runtime.workers.worker"
@@ -39,19 +44,28 @@ def test_spawned_worker_processes_give_the_single_container_result():
     assert [report.messages for _, report in spread] == [52, 52]
 
 
-def start_worker() -> tuple[subprocess.Popen[str], str]:
+def secret_file(tmp_path) -> str:
+    path = tmp_path / "run.key"
+    path.write_text(secrets.token_hex(32))
+    path.chmod(0o600)
+    return str(path)
+
+
+def start_worker(secret: str) -> tuple[subprocess.Popen[str], str]:
     process = subprocess.Popen(
-        [sys.executable, "-m", WORKER, "--port", "0"],
+        [sys.executable, "-m", WORKER, "--port", "0", "--secret-file", secret],
         cwd=str(ROOT), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     line = process.stdout.readline().strip()  # type: ignore[union-attr]
     assert line.startswith("listening on 127.0.0.1:"), (line, process.stderr.read())
     return process, line.removeprefix("listening on ")
 
 
-def test_worker_started_elsewhere_is_reached_and_told_to_stop():
-    process, address = start_worker()
+def test_worker_started_elsewhere_is_reached_and_told_to_stop(tmp_path):
+    secret = secret_file(tmp_path)
+    process, address = start_worker(secret)
     try:
-        _, spread = asyncio.run(run_cycles(TransportConfig(workers=(address,))))
+        _, spread = asyncio.run(run_cycles(TransportConfig(workers=(address,),
+                                                           secret_file=secret)))
         assert [results for results, _ in spread] == single_container_results()
         assert process.wait(timeout=10) == 0  # the MAS sent Shutdown when it closed
     finally:
@@ -63,8 +77,8 @@ def test_worker_refuses_a_non_loopback_address_without_allow_remote():
     done = subprocess.run([sys.executable, "-m", WORKER, "--host", "192.0.2.1"], cwd=str(ROOT),
                           capture_output=True, text=True,
                           timeout=60, check=False)
-    assert done.returncode == 2
-    assert "--host 192.0.2.1 is not loopback: pass --allow-remote" in done.stderr
+    assert done.returncode == 1
+    assert "error: --host 192.0.2.1 is not loopback: pass --allow-remote" in done.stderr
 
 
 def test_a_worker_process_that_dies_mid_run_is_named():
@@ -92,9 +106,36 @@ def test_cohda_at_both_levels_across_worker_processes(world):
               "between_cells": "cohda", "seed": 2}
     system = build_two_cells(world, weak=True, depth=1, mas_params=params)
     world.run(until=1800)
-    collector = sim_instance(system.collector)
+    collector = system.collector
     core = system.core.full_id
     iterations = collector.last(core, "iterations")
     negotiations = collector.last(core, "negotiations")
     assert all(negotiations[t] == 3 * iterations[t] for t in (0, 900))
     assert all(d <= 0.3 + 1e-9 for d in collector.last(core, "deviation[MW]").values())
+
+
+def test_workers_that_host_no_agents_take_no_part_in_cycles():
+    """One cell, three containers: both workers are empty (``--cells 1 --containers 3
+    --processes``); cycles finish with the single-container result."""
+    tree, states = four_cells()
+    one_cell = {eid: node for eid, node in tree.nodes.items()
+                if eid == "core" or eid == "cell0" or eid.startswith("u0_")}
+    small = build_tree({eid: node.parent if node.parent != "core" else None
+                        for eid, node in one_cell.items()}, {"core": "core"})
+    small_states = {eid: s for eid, s in states.items() if eid in small.nodes}
+
+    async def run(transport):
+        runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=10,
+                             transport=transport)
+        await runtime.start()
+        try:
+            runtime.build(small)
+            await runtime.attach()
+            return [(await runtime.run_cycle(CycleInput(0, i, small_states))).results
+                    for i in range(2)]
+        finally:
+            runtime.close()
+            await asyncio.sleep(0.05)
+
+    spread = asyncio.run(run(TransportConfig(containers=3, processes=True)))
+    assert spread == asyncio.run(run(TransportConfig()))

@@ -11,6 +11,7 @@ META = {
     "api_version": "3.0",
     "type": "event-based",
     "models": {"Collector": {"public": True, "any_inputs": True, "params": [], "attrs": []}},
+    "extra_methods": ["last", "series"],
 }
 
 
@@ -38,3 +39,7 @@ class Collector(mosaik_api_v3.Simulator):
     def last(self, src: str, attr: str) -> dict[int, Any]:
         """The last value per time (after same-time iterations)."""
         return dict(self.data[src][attr])
+
+    def series(self, src: str, attr: str) -> list[tuple[int, Any]]:
+        """Every value received, in arrival order, with its time."""
+        return list(self.data[src][attr])

@@ -1,6 +1,6 @@
 """The README's example of a user strategy (kept here so the README stays true)."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from mosaik_components.mas import BalanceStrategy
 
@@ -23,3 +23,15 @@ def producer_input(aeid, aid, input_data, current_state, current_time, first_tim
     return {"production": {"current": value["current"], "min": value["min"],
                            "max": value["max"]},
             "consumption": {"current": 0.0, "min": 0.0, "max": 0.0}}
+
+
+@dataclass(frozen=True)
+class Watching(BalanceStrategy):
+    """Balance, recording the grid views and child horizons it is shown."""
+
+    seen: list = field(default_factory=list)
+    name: str = "watching"
+
+    def split(self, target, children, view=None):
+        self.seen.append((view.eid, view.grid, [c.horizon for c in children]))
+        return super().split(target, children, view)

@@ -23,6 +23,7 @@ META = {
             "trigger": ["scale_factor"],
         },
     },
+    "extra_methods": ["get_log", "set_profile"],
 }
 
 
@@ -56,6 +57,14 @@ class Units(mosaik_api_v3.Simulator):
             unit["p"] = p
             self.log.append((time, eid, p))
         return (index + 1) * self.step_size
+
+    def get_log(self):
+        """Every (time, eid, power) the units ran at, iterations included."""
+        return list(self.log)
+
+    def set_profile(self, eid, profile):
+        """Replace a unit's profile (tests inject bad values this way)."""
+        self.units[eid]["profile"] = list(profile)
 
     def get_data(self, outputs):
         data = {}

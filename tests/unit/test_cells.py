@@ -44,7 +44,7 @@ def test_power_flow_converges(cells):
 
 
 def test_fifty_cells_have_the_expected_size():
-    net = build_cells(50)  # build speed is a benchmark: scalability/bench_grid.py
+    net = build_cells(50)  # build speed is a benchmark: scalability/bench_cells.py
     assert len(net.bus) == 1 + 50 * 11
     assert len(net.load) == 50 * 13 and len(net.sgen) == 50 * 9
 

@@ -14,10 +14,10 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from mango.messages.codecs import JSON
 
 from mosaik_components.mas.model.errors import StrategyError
 from mosaik_components.mas.model.flexibility import Flex, UnitState, net_band
+from mosaik_components.mas.protocol.codec import make_codec
 from mosaik_components.mas.strategies.cohda import (
     Candidate,
     Done,
@@ -34,7 +34,6 @@ from mosaik_components.mas.strategies.cohda import (
     small_world,
     target_for_net,
 )
-from mosaik_components.mas.strategies.cohda.codec import register_cohda
 from mosaik_components.mas.strategies.cohda.model import better, decide, merge_candidates
 from mosaik_components.mas.strategies.cohda.weight import ONE, ZERO, Weight
 
@@ -253,7 +252,7 @@ def test_target_outside_the_band_is_refused():
 
 # -- wire format ----------------------------------------------------------------------
 def test_messages_survive_the_json_codec():
-    codec = register_cohda(JSON())
+    codec = make_codec()
     objective = Objective.of([1.0, 2.0], [1.0, 0.5])
     memory = decide(0, np.array([[1.0, 2.0]]),
                     WorkingMemory(SystemConfig.empty(2, 2),

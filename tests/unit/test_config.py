@@ -1,14 +1,16 @@
+import numpy as np
 import pytest
 
 from mosaik_components.mas.model.errors import ConfigError
 from mosaik_components.mas.mosaik.config import parse_config, resolve
+from mosaik_components.mas.runtime.transport import TcpTransport
 from mosaik_components.mas.strategies.balance import BalanceStrategy
 
 
 def test_defaults_are_safe():
     config = parse_config({})
-    assert config.transport.host == "127.0.0.1" and config.transport.port == 0
-    assert config.transport.containers == 1 and config.transport.transport == "tcp"
+    assert config.transport.transport == TcpTransport("127.0.0.1", 0)
+    assert config.transport.containers == 1 and config.transport.transport.name == "tcp"
     assert isinstance(config.strategy, BalanceStrategy)
     assert not config.massca_mode
 
@@ -16,54 +18,61 @@ def test_defaults_are_safe():
 @pytest.mark.parametrize(
     ("params", "message"),
     [
-        ({"timeout": 0}, "timeout must be finite and > 0, got 0"),
-        ({"timeout": "5"}, "timeout must be a number, got '5'"),
-        ({"tolerance": -1.0}, "tolerance must be finite and > 0, got -1.0"),
-        ({"max_iterations": 0}, "max_iterations must be finite and >= 1, got 0"),
-        ({"max_iterations": 2.5}, "max_iterations must be an integer, got 2.5"),
-        ({"port": 70000}, r"port must be <= 65535 \(port \+ containers - 1\), got 70000"),
-        ({"port": 65535, "containers": 2}, r"port must be <= 65535 .*got 65535"),
-        ({"containers": 0}, "containers must be finite and >= 1, got 0"),
-        ({"containers": 65}, r"containers must be <= 64 .*got 65"),
-        ({"processes": 1}, "processes must be True or False, got 1"),
-        ({"workers": "127.0.0.1:5"}, "workers must be a list of 'host:port'"),
+        ({"timeout": 0}, "timeout: input should be greater than 0, got 0"),
+        ({"timeout": "5"}, "timeout: input should be a valid number, got '5'"),
+        ({"tolerance": -1.0}, "tolerance: input should be greater than 0, got -1.0"),
+        ({"max_iterations": 0},
+         "max_iterations: input should be greater than or equal to 1, got 0"),
+        ({"max_iterations": 2.5}, "max_iterations: input should be a valid integer, got 2.5"),
+        ({"port": 70000}, r"port must be an integer in 0..65535, got 70000"),
+        ({"port": 65535, "containers": 2},
+         r"port \+ containers - 1 must be <= 65535, got port=65535"),
+        ({"containers": 0}, "containers: input should be greater than or equal to 1, got 0"),
+        ({"containers": 65}, "containers: input should be less than or equal to 64, got 65"),
+        ({"processes": 1}, "processes: input should be a valid boolean, got 1"),
+        ({"workers": "127.0.0.1:5"}, "workers: input should be a valid list, got '127.0.0.1:5'"),
         ({"workers": ["127.0.0.1"]}, r"workers\[0\] must be 'host:port', got '127.0.0.1'"),
-        ({"workers": ["10.0.0.1:5"]}, r"workers\[0\] '10.0.0.1:5' is not loopback"),
+        ({"workers": ["10.0.0.1:5"]}, "'10.0.0.1' is not loopback: .* allow_remote=True"),
         ({"processes": True, "transport": "mqtt"}, "worker processes talk TCP"),
         ({"processes": True, "workers": ["127.0.0.1:5"]}, "give either processes=True"),
         ({"processes": True, "strategy": BalanceStrategy()}, "with worker processes the "
                                                               "strategy must be a name"),
-        ({"transport": "udp"}, "transport must be 'tcp' or 'mqtt', got 'udp'"),
-        ({"broker": "localhost"}, "broker must be 'host:port', got 'localhost'"),
-        ({"broker": "10.1.2.3:1883"}, "broker '10.1.2.3' is not loopback"),
-        ({"topic": "a/#"}, "topic must be a non-empty MQTT topic without wildcards"),
-        ({"host": "0.0.0.0"}, "host '0.0.0.0' is not loopback: .* set allow_remote=True"),
-        ({"allow_remote": "yes"}, "allow_remote must be True or False, got 'yes'"),
-        ({"port": True}, "port must be an integer, got True"),
+        ({"transport": "udp"}, r"transport must be one of \['mqtt', 'tcp'\], got 'udp'"),
+        ({"broker": "localhost", "transport": "mqtt"},
+         "broker must be 'host:port', got 'localhost'"),
+        ({"broker": "10.1.2.3:1883", "transport": "mqtt"}, "'10.1.2.3' is not loopback"),
+        ({"topic": "a/#", "transport": "mqtt"},
+         "topic must be a non-empty MQTT topic without wildcards"),
+        ({"broker": "127.0.0.1:1883"}, "broker is a parameter of transport 'mqtt', not of 'tcp'"),
+        ({"host": "0.0.0.0"}, "'0.0.0.0' is not loopback: .*allow_remote=True"),
+        ({"allow_remote": "yes"}, "allow_remote: input should be a valid boolean, got 'yes'"),
+        ({"port": True}, "port must be an integer in 0..65535, got True"),
         ({"host": ""}, "host must be a non-empty string"),
-        ({"performance": "yes"}, "performance must be True or False, got 'yes'"),
+        ({"performance": "yes"}, "performance: input should be a valid boolean, got 'yes'"),
         ({"strategy": "nope"}, "strategy: unknown name 'nope'"),
         ({"within_cell": "greedy"}, r"within_cell must be one of \['balance', 'cohda', "
                                     r"'default', 'strategy'\], got 'greedy'"),
-        ({"between_cells": None}, "between_cells must be one of"),
-        ({"cohda": {"levels": 1}}, "cohda.levels must be finite and >= 2, got 1"),
-        ({"cohda": {"rewire": 1.5}}, "cohda.rewire must be <= 1, got 1.5"),
-        ({"cohda": {"neighbors": 4}}, r"cohda: unknown key\(s\) \['neighbors'\]"),
-        ({"cohda": [4]}, "cohda must be a dict"),
-        ({"seed": -1}, "seed must be an integer >= 0, got -1"),
+        ({"between_cells": None}, "between_cells: input should be a valid string, got None"),
+        ({"cohda": {"levels": 1}},
+         "cohda.levels: input should be greater than or equal to 2, got 1"),
+        ({"cohda": {"rewire": 1.5}},
+         "cohda.rewire: input should be less than or equal to 1, got 1.5"),
+        ({"cohda": {"neighbors": 4}}, "unknown parameter 'cohda.neighbors'"),
+        ({"cohda": [4]}, r"cohda: input should be a valid dictionary .*got \[4\]"),
+        ({"seed": -1}, "seed: input should be greater than or equal to 0, got -1"),
         ({"within_cell": "cohda", "execute_method": "tests.simulators.massca_methods:"
-          "execute_method"}, "within_cell/between_cells 'cohda' works with typed strategies"),
+          "execute_method"}, "within_cell/between_cells negotiations work with typed strategies"),
         ({"strategy": "json:nothing"}, "strategy: module 'json' has no 'nothing'"),
         ({"strategy": "no_such_module_x:Y"}, "cannot import module 'no_such_module_x'"),
         ({"strategy": "json:dumps"}, "lacks aggregate/decide/split/name"),
-        ({"surplus_priority": "maybe"}, "surplus_priority must be 'consume' or 'curtail'"),
+        ({"surplus_priority": "maybe"}, "surplus_priority: input should be 'consume' or 'curtail'"),
         ({"bogus": 1}, r"unknown parameter\(s\) \['bogus'\]"),
         ({"execute_method": 3}, "execute_method must be callable"),
         ({"input_method": "os.path"}, "expected 'package.module:name'"),
         ({"states_agg_method": len, "aggregation_method": len}, "either 'states_agg_method'"),
         ({"META": {"models": {}}}, "META must look like MASSCA's"),
-        ({"state_dict": [1]}, "state_dict must be a dict"),
-        ({"step_size": 0}, "step_size must be finite and > 0, got 0"),
+        ({"state_dict": [1]}, r"state_dict: input should be a valid dictionary, got \[1\]"),
+        ({"step_size": 0}, "step_size: input should be greater than 0, got 0"),
     ],
 )
 def test_bad_parameters_name_field_and_value(params, message):
@@ -75,9 +84,14 @@ def test_massca_mode_passes_user_parameters_and_maps_legacy_names():
     config = parse_config({"execute_method": "json:dumps", "between-cells": "default",
                            "convegence_max_steps": 4, "verbose": 1})
     assert config.massca_mode
-    assert config.max_iterations == 4
+    assert config.params.max_iterations == 4
     assert config.user_params == {"verbose": 1, "between-cells": "default"}
 
 
 def test_resolve_passes_objects_through():
     assert resolve(len, "x") is len
+
+
+def test_numpy_scalars_are_numbers():
+    config = parse_config({"timeout": np.float32(5), "max_iterations": np.int64(3)})
+    assert config.params.timeout == 5.0 and config.params.max_iterations == 3

@@ -6,12 +6,9 @@ import pytest
 
 from mosaik_components.mas.model.errors import StrategyError
 from mosaik_components.mas.model.flexibility import Flex, Target, UnitState
+from mosaik_components.mas.mosaik.massca import MasscaCoordination
 from mosaik_components.mas.strategies.balance import BalanceStrategy
-from mosaik_components.mas.strategies.coordination import (
-    CycleInfo,
-    MasscaCoordination,
-    StrategyCoordination,
-)
+from mosaik_components.mas.strategies.coordination import CycleInfo, StrategyCoordination
 
 CHILDREN = {"a": UnitState(Flex(1, 0, 2)), "b": UnitState(Flex(1, 0, 2))}
 OWN = UnitState(Flex(2, 0, 4))  # the controller's aggregate of CHILDREN

@@ -18,24 +18,68 @@ horizon whose first interval is the target. Strategies that do not look ahead ig
 from __future__ import annotations
 
 import math
+import numbers
+import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+import numpy as np
 
 from .errors import StateError
 from .horizon import HorizonFlex, Plan
 
 __all__ = ["Flex", "UnitState", "Target", "aggregate", "net_band", "from_net",
-           "HorizonFlex", "Plan"]
+           "HorizonFlex", "Plan", "is_number", "tolerance", "REL_TOL", "check_summable",
+           "MAX_TOTAL"]
+
+#: Relative part of every invariant check's tolerance: sums of n values of size M carry
+#: rounding errors of about n * 2.2e-16 * M, far below this for any realistic n.
+REL_TOL = 1e-9
+
+
+def is_number(value: object) -> bool:
+    """True for a real number that is not a bool (numpy scalars included)."""
+    return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
+
+
+def tolerance(absolute: float, magnitude: float) -> float:
+    """``absolute`` plus :data:`REL_TOL` times ``magnitude`` (the size of what is compared)."""
+    return absolute + REL_TOL * abs(magnitude)
 
 
 def _check_number(name: str, value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         raise StateError(f"{name} must be a number, got {value!r}")
-    number = float(value)
+    number = float(value)  # type: ignore[arg-type]
     if not math.isfinite(number):
         raise StateError(f"{name} must be finite, got {value!r}")
     return number
+
+
+#: The largest summed band (MW) a system may have: a quarter of the float range, room
+#: for the sums and differences a strategy takes.
+MAX_TOTAL = sys.float_info.max / 4
+
+
+def check_summable(states: Mapping[str, UnitState]) -> None:
+    """Raise :class:`StateError` if the units' bands add up beyond :data:`MAX_TOTAL`.
+
+    Every value is finite on its own; their sum must leave a strategy room to compute.
+    The error names the units with the largest bands: it is an input error, not a
+    strategy's.
+    """
+    total = 0.0
+    for state in states.values():
+        total += state.production.max + state.consumption.max
+    if total <= MAX_TOTAL:
+        return
+    largest = sorted(states, key=lambda e: -(states[e].production.max
+                                             + states[e].consumption.max))[:3]
+    sizes = ", ".join(f"{e!r} ({states[e].production.max:.3g} MW production, "
+                      f"{states[e].consumption.max:.3g} MW consumption)" for e in largest)
+    raise StateError(f"the units' bands add up to {total:.3g} MW, beyond the {MAX_TOTAL:.3g} "
+                     f"MW floating point arithmetic can handle; largest: {sizes}")
 
 
 @dataclass(frozen=True, slots=True)

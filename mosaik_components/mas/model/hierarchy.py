@@ -99,15 +99,24 @@ def _link_children(nodes: dict[str, Node]) -> None:
 
 
 def _check_acyclic(nodes: dict[str, Node]) -> None:
+    """Raise on a cycle of parent links; every node is walked once (linear in the tree).
+
+    Each walk goes up from a node not yet checked until it meets a checked node (whose
+    ancestors are known to end at the root) or the root, then marks its path checked;
+    meeting a node of its own path is a cycle.
+    """
+    checked: set[str] = set()
     for eid in nodes:
-        seen = [eid]
-        cursor = nodes[eid].parent
-        while cursor is not None:
-            if cursor in seen:
-                loop = " -> ".join([*seen[seen.index(cursor):], cursor])
+        path: dict[str, None] = {}  # insertion-ordered, O(1) membership
+        cursor: str | None = eid
+        while cursor is not None and cursor not in checked:
+            if cursor in path:
+                walk = list(path)
+                loop = " -> ".join([*walk[walk.index(cursor):], cursor])
                 raise HierarchyError(f"cycle in the controller tree: {loop}")
-            seen.append(cursor)
+            path[cursor] = None
             cursor = nodes[cursor].parent
+        checked.update(path)
 
 
 def _breadth_first(nodes: dict[str, Node], root: str) -> list[str]:

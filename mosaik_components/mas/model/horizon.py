@@ -20,6 +20,14 @@ the special case ``H = 1`` without energy limits: a :class:`~.flexibility.UnitSt
 whose ``horizon`` is ``None``. :meth:`HorizonFlex.to_dict` / :meth:`HorizonFlex.from_dict`
 give the plain, JSON-compatible form in which unit simulators publish a horizon to the
 agents through mosaik (attribute ``flex``) and in which it crosses processes.
+
+An aggregate may keep its members apart by class: a :class:`HorizonFlex` with ``parts``
+(named independent parts whose bands add up to its own) and a :class:`Plan` with
+``parts`` (one schedule per part). A part never has parts of its own.
+
+:meth:`HorizonFlex.tightened` narrows interval 0's bands to what keeps every energy limit
+feasible over the rest of the horizon (:func:`reachable_levels`), and rejects a horizon
+whose energy limits cannot be kept from their initial level.
 """
 
 from __future__ import annotations
@@ -33,7 +41,8 @@ import numpy as np
 
 from .errors import StateError
 
-__all__ = ["Band", "EnergyLimit", "Costs", "HorizonFlex", "Plan", "as_array"]
+__all__ = ["Band", "EnergyLimit", "Costs", "HorizonFlex", "Plan", "as_array",
+           "reachable_levels", "forward_levels", "flow_range", "first_box", "impossible"]
 
 #: MWh tolerance when checking that a plan keeps an energy limit.
 ENERGY_TOL = 1e-6
@@ -213,32 +222,78 @@ class Costs:
 
     ``shed``: consumption below ``expected`` that is never made up (energy not served).
     ``curtail``: production below ``expected`` (curtailed PV or wind).
+    ``shift``: consumption below ``expected`` that is made up later (a deferrable load).
+    ``wear``: energy produced (a battery's discharge: its wear per MWh of throughput).
     """
 
     shed: float = 0.0
     curtail: float = 0.0
+    shift: float = 0.0
+    wear: float = 0.0
 
     @classmethod
-    def checked(cls, shed: object = 0.0, curtail: object = 0.0, what: str = "costs") -> Costs:
+    def checked(cls, shed: object = 0.0, curtail: object = 0.0, what: str = "costs", *,
+                shift: object = 0.0, wear: object = 0.0) -> Costs:
         """Validate: finite and non-negative."""
         values = []
-        for label, value in (("shed", shed), ("curtail", curtail)):
+        for label, value in (("shed", shed), ("curtail", curtail), ("shift", shift),
+                             ("wear", wear)):
             number = _number(value, f"{what}.{label}")
             if number < 0:
                 raise StateError(f"{what}.{label} must be >= 0, got {value!r}")
             values.append(number)
         return cls(*values)
 
+    def to_dict(self) -> dict[str, float]:
+        """Plain form: ``{"shed", "curtail", "shift", "wear"}``."""
+        return {"shed": self.shed, "curtail": self.curtail, "shift": self.shift,
+                "wear": self.wear}
+
+
+COST_FIELDS = frozenset({"shed", "curtail", "shift", "wear"})
+
+
+#: MW tolerance when checking that the bands of an aggregate are the sums of its parts'.
+SUM_TOL = 1e-9
+
+
+def _check_parts(parts: tuple[tuple[str, Any], ...], length: int, what: str) -> None:
+    keys = [key for key, _ in parts]
+    if any(not isinstance(key, str) or not key for key in keys):
+        raise StateError(f"{what}: part names must be non-empty strings, got {keys!r}")
+    if len(set(keys)) != len(keys):
+        raise StateError(f"{what}: part names must be unique, got {keys!r}")
+    for key, part in parts:
+        if part.parts:
+            raise StateError(f"{what}: part {key!r} has parts of its own")
+        if len(part) != length:
+            raise StateError(f"{what}: part {key!r} has {len(part)} intervals, the whole "
+                             f"{length}")
+
+
+def _sums_match(total: np.ndarray, pieces: list[np.ndarray]) -> bool:
+    if len(pieces) == 1:
+        return total is pieces[0] or bool(np.array_equal(total, pieces[0]))
+    summed = np.sum(pieces, axis=0)
+    scale = 1.0 + float(np.abs(summed).max(initial=0.0))
+    return float(np.abs(total - summed).max(initial=0.0)) <= SUM_TOL * scale
+
 
 @dataclass(frozen=True, slots=True, eq=False)
 class HorizonFlex:
-    """A unit's or an aggregate's flexibility over ``len(self)`` intervals (module doc)."""
+    """A unit's or an aggregate's flexibility over ``len(self)`` intervals (module doc).
+
+    ``parts``: for an aggregate that keeps its members apart by class, the named parts
+    (each a :class:`HorizonFlex` without parts of its own) whose bands add up to this
+    one's; energy limits and costs then live in the parts.
+    """
 
     step_h: float
     production: Band
     consumption: Band
     energy: tuple[EnergyLimit, ...] = ()
     costs: Costs = field(default_factory=Costs)
+    parts: tuple[tuple[str, HorizonFlex], ...] = ()
 
     def __post_init__(self) -> None:
         if len(self.production) != len(self.consumption):
@@ -248,6 +303,19 @@ class HorizonFlex:
             if limit.lower.size != len(self.production):
                 raise StateError(f"horizon: energy limit {limit.name!r} has {limit.lower.size} "
                                  f"intervals, the bands {len(self.production)}")
+        if self.parts:
+            _check_parts(self.parts, len(self), "horizon")
+            for key, part in self.parts:
+                if part.step_h != self.step_h:
+                    raise StateError(f"horizon: part {key!r} has step_h {part.step_h}, the "
+                                     f"whole {self.step_h}")
+            for side in ("production", "consumption"):
+                whole = getattr(self, side)
+                bands = [getattr(part, side) for _, part in self.parts]
+                for name in ("expected", "min", "max"):
+                    if not _sums_match(getattr(whole, name),
+                                       [getattr(band, name) for band in bands]):
+                        raise StateError(f"horizon: {side}.{name} is not the sum of the parts'")
 
     def __len__(self) -> int:
         return len(self.production)
@@ -256,29 +324,63 @@ class HorizonFlex:
         return (isinstance(other, HorizonFlex) and self.step_h == other.step_h
                 and self.production == other.production
                 and self.consumption == other.consumption
-                and self.energy == other.energy and self.costs == other.costs)
+                and self.energy == other.energy and self.costs == other.costs
+                and self.parts == other.parts)
 
     __hash__ = None  # type: ignore[assignment]
 
+    def part(self, key: str) -> HorizonFlex:
+        """The part named ``key``; a :class:`StateError` if there is none."""
+        for name, part in self.parts:
+            if name == key:
+                return part
+        raise StateError(f"horizon has no part {key!r}; it has {[k for k, _ in self.parts]}")
+
     def violation(self, plan: Plan) -> float:
-        """The worst breach of a plan (MW for bands, MWh for energy limits); 0 if feasible."""
+        """The worst breach of a plan (MW for bands, MWh for energy limits); 0 if feasible.
+
+        With parts, a plan with parts is also checked part by part.
+        """
         worst = 0.0
         for band, values in ((self.production, plan.production),
                              (self.consumption, plan.consumption)):
             worst = max(worst, float((band.min - values).max()), float((values - band.max).max()))
         for limit in self.energy:
             worst = max(worst, limit.violation(plan.production, plan.consumption, self.step_h))
+        for key, part_plan in plan.parts:
+            worst = max(worst, self.part(key).violation(part_plan))
         return worst
+
+    def tightened(self, what: str = "flex") -> HorizonFlex:
+        """Interval 0's bands narrowed to what keeps every energy limit over the horizon.
+
+        For each limit, the levels from which the rest of the horizon can still keep it
+        (:func:`reachable_levels`) bound the energy flow of interval 0; the bands become
+        the largest box of production and consumption inside that flow range (exact for a
+        unit that only produces or only consumes, and for a battery whose minima are 0).
+        Raises a :class:`StateError` naming ``what`` and the limit if no schedule keeps it.
+        """
+        production, consumption = self.production, self.consumption
+        for limit in self.energy:
+            production, consumption = _tighten_first(limit, production, consumption,
+                                                     self.step_h, f"{what}.energy[{limit.name}]")
+        if production is self.production and consumption is self.consumption:
+            return self
+        return HorizonFlex(self.step_h, production, consumption, self.energy, self.costs,
+                           self.parts)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain, JSON-compatible form (see :meth:`from_dict`)."""
-        return {
+        data = {
             "step_h": self.step_h,
             "production": self.production.to_lists(),
             "consumption": self.consumption.to_lists(),
             "energy": [limit.to_dict() for limit in self.energy],
-            "costs": {"shed": self.costs.shed, "curtail": self.costs.curtail},
+            "costs": self.costs.to_dict(),
         }
+        if self.parts:
+            data["parts"] = [[key, part.to_dict()] for key, part in self.parts]
+        return data
 
     @classmethod
     def from_dict(cls, data: object, what: str = "flex") -> HorizonFlex:
@@ -286,7 +388,7 @@ class HorizonFlex:
         if not isinstance(data, Mapping):
             raise StateError(f"{what} must be a dict with step_h, production, consumption, "
                              f"got {data!r}")
-        unknown = set(data) - {"step_h", "production", "consumption", "energy", "costs"}
+        unknown = set(data) - {"step_h", "production", "consumption", "energy", "costs", "parts"}
         if unknown:
             raise StateError(f"{what}: unknown field(s) {sorted(unknown)}")
         try:
@@ -305,11 +407,33 @@ class HorizonFlex:
         limits = tuple(_limit(item, f"{what}.energy[{i}]", len(bands[0]))
                        for i, item in enumerate(energy))
         costs = data.get("costs", {})
-        if not isinstance(costs, Mapping) or set(costs) - {"shed", "curtail"}:
-            raise StateError(f"{what}.costs must be a dict with 'shed'/'curtail', got {costs!r}")
-        return cls(step_h, bands[0], bands[1], limits,
-                   Costs.checked(costs.get("shed", 0.0), costs.get("curtail", 0.0),
-                                 f"{what}.costs"))
+        if not isinstance(costs, Mapping) or set(costs) - COST_FIELDS:
+            raise StateError(f"{what}.costs must be a dict with keys from {sorted(COST_FIELDS)},"
+                             f" got {costs!r}")
+        parts = _parts(data.get("parts", []), what, lambda d, w: cls.from_dict(d, w))
+        try:
+            return cls(step_h, bands[0], bands[1], limits,
+                       Costs.checked(**{k: costs[k] for k in costs}, what=f"{what}.costs"),
+                       parts)
+        except StateError as exc:
+            if str(exc).startswith(what):
+                raise
+            raise StateError(f"{what}: {str(exc).removeprefix('horizon: ')}") from None
+
+
+def _parts(data: object, what: str, read: Any) -> tuple[tuple[str, Any], ...]:
+    """``[[name, part], ...]`` read with ``read(part, what)``; a part has no parts."""
+    if not isinstance(data, Sequence) or isinstance(data, str):
+        raise StateError(f"{what}.parts must be a list of [name, part], got {data!r}")
+    parts = []
+    for i, item in enumerate(data):
+        if (not isinstance(item, Sequence) or isinstance(item, str) or len(item) != 2
+                or not isinstance(item[0], str)):
+            raise StateError(f"{what}.parts[{i}] must be [name, part], got {item!r}")
+        if isinstance(item[1], Mapping) and "parts" in item[1]:
+            raise StateError(f"{what}.parts[{i}] ({item[0]!r}) has parts of its own")
+        parts.append((item[0], read(item[1], f"{what}.parts[{i}]")))
+    return tuple(parts)
 
 
 def _band(data: object, what: str) -> Band:
@@ -330,24 +454,143 @@ def _limit(data: object, what: str, length: int) -> EnergyLimit:
         raise StateError(f"{what} has no field {missing}") from None
 
 
+def reachable_levels(lower: np.ndarray, upper: np.ndarray, flow_min: np.ndarray,
+                     flow_max: np.ndarray, step_h: float) -> tuple[np.ndarray, np.ndarray]:
+    """The levels after each interval from which the rest of the horizon keeps the bounds.
+
+    ``lower``/``upper`` (MWh) bound the level after every interval, ``flow_min``/
+    ``flow_max`` (MW, stored-energy flow: ``charge_efficiency * c - p /
+    discharge_efficiency``) the change per interval. Returns ``(low, high)``: after
+    interval ``k`` the level must lie in ``[low[k], high[k]]`` for a schedule of the
+    remaining intervals to exist (``low > high`` where none does). Works on arrays of
+    shape ``(..., H)`` (many units at once); exact for one chain of levels.
+    """
+    # low[k] = max over j >= k of (lower[j] - step_h * sum(flow_max[k+1..j])): a suffix max
+    up_in = step_h * np.cumsum(flow_max, axis=-1)
+    down_in = step_h * np.cumsum(flow_min, axis=-1)
+    low = up_in + _suffix(np.maximum, np.asarray(lower, dtype=float) - up_in)
+    high = down_in + _suffix(np.minimum, np.asarray(upper, dtype=float) - down_in)
+    return low, high
+
+
+def forward_levels(initial: np.ndarray | float, lower: np.ndarray, upper: np.ndarray,
+                   flow_min: np.ndarray, flow_max: np.ndarray, step_h: float
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """The levels after each interval that a schedule from ``initial`` can reach.
+
+    The counterpart of :func:`reachable_levels` forward in time: after interval ``k`` the
+    level lies in ``[low[k], high[k]]`` whatever the schedule (within the flow bounds and
+    the level bounds so far). Works on arrays of shape ``(..., H)``.
+    """
+    start = np.asarray(initial, dtype=float)[..., np.newaxis]
+    up_in = step_h * np.cumsum(flow_max, axis=-1)
+    down_in = step_h * np.cumsum(flow_min, axis=-1)
+    high = up_in + np.minimum(start, np.minimum.accumulate(
+        np.asarray(upper, dtype=float) - up_in, axis=-1))
+    low = down_in + np.maximum(start, np.maximum.accumulate(
+        np.asarray(lower, dtype=float) - down_in, axis=-1))
+    return low, high
+
+
+def _suffix(ufunc: np.ufunc, values: np.ndarray) -> np.ndarray:
+    return ufunc.accumulate(values[..., ::-1], axis=-1)[..., ::-1]
+
+
+def flow_range(limit: EnergyLimit, production: Band, consumption: Band
+               ) -> tuple[np.ndarray, np.ndarray]:
+    """The stored-energy flow (MW) the bands allow per interval, for ``limit``."""
+    eta_c, eta_d = limit.charge_efficiency, limit.discharge_efficiency
+    return (eta_c * consumption.min - production.max / eta_d,
+            eta_c * consumption.max - production.min / eta_d)
+
+
+def first_box(initial: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+              production: tuple[np.ndarray, np.ndarray], consumption: tuple[np.ndarray,
+                                                                            np.ndarray],
+              eta_c: float, eta_d: float, step_h: float
+              ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Interval 0's box for many units at once (rows), from their bounds over the horizon.
+
+    ``lower``/``upper`` (rows x H) bound the level, ``production``/``consumption`` are
+    ``(min, max)`` arrays (rows x H). Returns ``(p_min, p_max, c_min, c_max)`` of interval
+    0 (rows) and the first interval at which each row is infeasible (-1 where feasible):
+    the largest box of production and consumption whose every corner keeps the flow of
+    interval 0 within what the rest of the horizon can still follow.
+    """
+    p_lo, p_hi = production
+    c_lo, c_hi = consumption
+    flow_min, flow_max = eta_c * c_lo - p_hi / eta_d, eta_c * c_hi - p_lo / eta_d
+    low, high = reachable_levels(lower, upper, flow_min, flow_max, step_h)
+    lo_f = np.maximum(flow_min[:, 0], (low[:, 0] - initial) / step_h)
+    hi_f = np.minimum(flow_max[:, 0], (high[:, 0] - initial) / step_h)
+    empty = low > high + ENERGY_TOL
+    bad = np.where(empty.any(axis=1), empty.argmax(axis=1),
+                   np.where(lo_f > hi_f + ENERGY_TOL / step_h, 0, -1))
+    p_lo0, p_hi0, c_lo0, c_hi0 = p_lo[:, 0], p_hi[:, 0], c_lo[:, 0], c_hi[:, 0]
+    p_max = np.minimum(p_hi0, np.maximum(p_lo0, eta_d * (eta_c * c_lo0 - lo_f)))
+    c_max = np.minimum(c_hi0, np.maximum(c_lo0, (hi_f + p_lo0 / eta_d) / eta_c))
+    c_min = np.minimum(c_max, np.maximum(c_lo0, (lo_f + p_max / eta_d) / eta_c))
+    p_min = np.minimum(p_max, np.maximum(p_lo0, eta_d * (eta_c * c_max - hi_f)))
+    return p_min, p_max, c_min, c_max, bad
+
+
+def _tighten_first(limit: EnergyLimit, production: Band, consumption: Band, step_h: float,
+                   what: str) -> tuple[Band, Band]:
+    row = np.newaxis
+    p_min, p_max, c_min, c_max, bad = first_box(
+        np.array([limit.initial]), limit.lower[row], limit.upper[row],
+        (production.min[row], production.max[row]), (consumption.min[row],
+                                                     consumption.max[row]),
+        limit.charge_efficiency, limit.discharge_efficiency, step_h)
+    if bad[0] >= 0:
+        raise StateError(impossible(what, limit.initial, int(bad[0])))
+    return (_with_first(production, float(p_min[0]), float(p_max[0])),
+            _with_first(consumption, float(c_min[0]), float(c_max[0])))
+
+
+def impossible(what: str, initial: float, interval: int) -> str:
+    """The error message of an energy limit no schedule can keep."""
+    return (f"{what}: no schedule keeps the level within [lower, upper] from its initial "
+            f"level {initial} MWh (first impossible at interval {interval})")
+
+
+def _with_first(band: Band, low: float, high: float) -> Band:
+    if low == band.min[0] and high == band.max[0]:
+        return band
+    lo, hi = band.min.copy(), band.max.copy()
+    lo[0], hi[0] = low, high
+    return Band(band.expected, lo, hi)
+
+
 @dataclass(frozen=True, slots=True, eq=False)
 class Plan:
-    """A schedule over a horizon: production and consumption per interval (MW)."""
+    """A schedule over a horizon: production and consumption per interval (MW).
+
+    ``parts``: one named schedule per part of an aggregate (see :class:`HorizonFlex`);
+    they add up to this plan.
+    """
 
     production: np.ndarray
     consumption: np.ndarray
+    parts: tuple[tuple[str, Plan], ...] = ()
 
     def __post_init__(self) -> None:
         if self.production.shape != self.consumption.shape or self.production.ndim != 1:
             raise StateError(f"plan: production {self.production.shape} and consumption "
                              f"{self.consumption.shape} must be 1-d of equal length")
+        if self.parts:
+            _check_parts(self.parts, len(self), "plan")
+            for side in ("production", "consumption"):
+                if not _sums_match(getattr(self, side),
+                                   [getattr(part, side) for _, part in self.parts]):
+                    raise StateError(f"plan: {side} is not the sum of the parts'")
 
     def __len__(self) -> int:
         return int(self.production.size)
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, Plan) and _same(self.production, other.production)
-                and _same(self.consumption, other.consumption))
+                and _same(self.consumption, other.consumption) and self.parts == other.parts)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -359,14 +602,52 @@ class Plan:
     def __add__(self, other: Plan) -> Plan:
         return Plan(self.production + other.production, self.consumption + other.consumption)
 
-    def to_lists(self) -> list[list[float]]:
-        """``[production, consumption]`` as plain lists."""
-        return [self.production.tolist(), self.consumption.tolist()]
+    def to_lists(self) -> list[Any]:
+        """``[production, consumption]`` as plain lists, plus the parts if any.
+
+        With parts a third element ``[[name, [production, consumption]], ...]``.
+        """
+        lists: list[Any] = [self.production.tolist(), self.consumption.tolist()]
+        if self.parts:
+            lists.append([[key, part.to_lists()] for key, part in self.parts])
+        return lists
 
     @classmethod
     def from_lists(cls, data: object, what: str = "plan") -> Plan:
         """Inverse of :meth:`to_lists`, validated."""
-        if not isinstance(data, Sequence) or isinstance(data, str) or len(data) != 2:
-            raise StateError(f"{what} must be [production, consumption], got {data!r}")
+        if not isinstance(data, Sequence) or isinstance(data, str) or len(data) not in (2, 3):
+            raise StateError(f"{what} must be [production, consumption(, parts)], got {data!r}")
         production = as_array(data[0], f"{what}.production")
-        return cls(production, as_array(data[1], f"{what}.consumption", production.size))
+        consumption = as_array(data[1], f"{what}.consumption", production.size)
+        parts = _parts(data[2], what, lambda d, w: cls.from_lists(d, w)) if len(data) == 3 else ()
+        if any(part.parts for _, part in parts):
+            raise StateError(f"{what}: a part has parts of its own")
+        try:
+            return cls(production, consumption, parts)
+        except StateError as exc:
+            raise StateError(f"{what}: {str(exc).removeprefix('plan: ')}") from None
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain form with parts: ``{"production", "consumption"[, "parts"]}``."""
+        data: dict[str, Any] = {"production": self.production.tolist(),
+                                "consumption": self.consumption.tolist()}
+        if self.parts:
+            data["parts"] = [[key, part.to_dict()] for key, part in self.parts]
+        return data
+
+    @classmethod
+    def from_dict(cls, data: object, what: str = "plan") -> Plan:
+        """Inverse of :meth:`to_dict`, validated; errors name the field."""
+        if not isinstance(data, Mapping) or set(data) - {"production", "consumption", "parts"}:
+            raise StateError(f"{what} must be a dict with production, consumption[, parts], "
+                             f"got {data!r}")
+        try:
+            production = as_array(data["production"], f"{what}.production")
+            consumption = as_array(data["consumption"], f"{what}.consumption", production.size)
+        except KeyError as missing:
+            raise StateError(f"{what} has no field {missing}") from None
+        parts = _parts(data.get("parts", []), what, lambda d, w: cls.from_dict(d, w))
+        try:
+            return cls(production, consumption, parts)
+        except StateError as exc:
+            raise StateError(f"{what}: {str(exc).removeprefix('plan: ')}") from None

@@ -2,13 +2,14 @@
 
 ``init``/``setup_done``/``step`` are generator functions that ``yield`` awaitables:
 mosaik (in-process) and mosaik_api_v3 (``cmd`` subprocess) await them on their own
-loop, which is where the mango container runs: no nested event loops, no threads.
+loop, which is where the mango containers run: no nested event loops, no threads.
 
-Per ``step``: inputs -> unit states -> one coordination cycle (see :mod:`.runtime`)
--> outputs. In a ``world.group()`` with weak connections back to the units, mosaik
-steps the MAS again at the same time with the units' new powers; the MAS emits unit
-setpoints again only while they still move by more than ``tolerance`` MW and at most
-``max_iterations`` times per mosaik time.
+Per ``step``: inputs -> unit states (through the mode's :class:`~.bridge.Bridge`) ->
+one coordination cycle (:meth:`~..runtime.runtime.MasRuntime.run_cycle`, which returns
+a typed report) -> outputs. In a ``world.group()`` with weak connections back to the
+units, mosaik steps the MAS again at the same time with the units' new powers; the MAS
+emits unit setpoints again only while they still move by more than ``tolerance`` MW and
+at most ``max_iterations`` times per mosaik time.
 """
 
 from __future__ import annotations
@@ -17,43 +18,29 @@ import copy
 import logging
 import math
 from collections.abc import Generator, Mapping
-from dataclasses import dataclass, field
 from typing import Any
 
 import mosaik_api_v3
 
-from ..model.errors import ConfigError, HierarchyError, StateError
-from ..model.flexibility import Target, UnitState
+from ..model.errors import ConfigError, HierarchyError, StateError, StrategyError
+from ..model.flexibility import is_number
+from ..model.grid import GridView
 from ..model.hierarchy import Role, Tree, build_tree
-from ..runtime.runtime import MasRuntime
-from ..strategies.coordination import Coordination, MasscaCoordination, StrategyCoordination
+from ..runtime.runtime import CycleInput, CycleReport, MasRuntime
+from ..strategies.negotiation import Negotiation
+from .bridge import Bridge, Convergence, Entity, TypedBridge, by_role
 from .config import MasConfig, parse_config
-from .massca import sum_states
-from .meta import CORE_EID, CORE_INPUTS, META, MODEL_PREFIX, MODEL_ROLES
-from .unit_io import KINDS, STATIC_PARAMS, Kind, unit_outputs, unit_state
+from .massca import MasscaBridge
+from .meta import CORE_EID, META, MODEL_PREFIX, MODEL_ROLES, STRUCTURED_INPUTS
+from .status import StatusServer, StatusSettings
+from .unit_io import KINDS, STATIC_PARAMS
 
 __all__ = ["MosaikAgents"]
 
 logger = logging.getLogger(__name__)
 
-
-@dataclass(slots=True)
-class Entity:
-    """One created entity and everything the simulator keeps about it."""
-
-    eid: str
-    model: str
-    parent: str | None
-    declared: Role | None
-    kind: Kind = "producer"
-    params: dict[str, Any] = field(default_factory=dict)
-    static: dict[str, float] = field(default_factory=dict)
-    role: Role | None = None
-    values: dict[str, Any] = field(default_factory=dict)
-    raw: dict[str, Any] = field(default_factory=dict)
-    state: Any = None
-    base: Any = None
-    last_set: float | None = None
+#: MASSCA's default ``step_size`` (seconds)
+MASSCA_STEP_SIZE = 900
 
 
 class MosaikAgents(mosaik_api_v3.Simulator):
@@ -62,42 +49,52 @@ class MosaikAgents(mosaik_api_v3.Simulator):
     def __init__(self) -> None:
         super().__init__(copy.deepcopy(META))
         self.config = MasConfig()
+        self.bridge: Bridge = TypedBridge(self.config)
+        self.convergence: Convergence = self.bridge.convergence()
         self.runtime: MasRuntime | None = None
         self.entities: dict[str, Entity] = {}
-        self.counter = 0
+        #: entity numbers start at 1, as MASSCA's (``Agent_1``, ...; the core is agent 0)
+        self.counter = 1
         self.time = -1
         self.iteration = 0
-        self.converged = True
+        self.report: CycleReport | None = None
+        #: totals over the iterations at the current time
         self.steptime = 0.0
         self.messages = 0
         self.negotiations = 0
-        self.deviation = 0.0
-        self.emit_units = True
+        self.offset = 0.0
         #: measured external exchange in the first iteration at this time (uncontrolled)
         self.ext_first: float | None = None
+        self.status: StatusServer | None = None
 
     # -- mosaik API -------------------------------------------------------------------
     def init(self, sid: str, time_resolution: float = 1.0, **sim_params: Any
              ) -> Generator[Any, Any, dict[str, Any]]:
-        """Validate the parameters, start the mango container (binds the socket)."""
+        """Validate the parameters, start the mango container(s) (binds the socket)."""
         self.sid = sid
         self.config = parse_config(sim_params)
-        for attr in self.config.extra_attrs:
-            for model in ("MosaikAgents",):
-                attrs = self.meta["models"][model]["attrs"]
-                if attr not in attrs:
-                    attrs.append(attr)
+        self.bridge = (MasscaBridge(self.config, self.entities) if self.config.massca_mode
+                       else TypedBridge(self.config))
+        self.convergence = self.bridge.convergence()
+        model = self.meta["models"]["MosaikAgents"]
+        extra = [a for a in self.config.extra_attrs if a not in model["attrs"]]
+        model["attrs"].extend(extra)  # MASSCA's META: the hooks' own output attributes
+        model["non-persistent"].extend(extra)
+        verbose = self.config.params.verbose
         logging.getLogger("mosaik_components.mas").setLevel(
-            logging.DEBUG if self.config.verbose >= 2 else
-            logging.INFO if self.config.verbose == 1 else logging.WARNING
-        )
-        self.runtime = MasRuntime(self._coordination(), timeout=self.config.timeout,
-                                  transport=self.config.transport,
-                                  strategy_params=self.config.strategy_params,
-                                  cohda=self.config.cohda)
+            logging.DEBUG if verbose >= 2 else logging.INFO if verbose == 1 else logging.WARNING)
+        params = self.config.params
+        status = StatusSettings.checked(params.status_port, params.status_host,
+                                        params.status_token, params.status_until,
+                                        params.allow_remote)
+        if status is not None:  # the live status API, on this loop (status.py)
+            self.status = StatusServer(self, status)
+            yield self.status.start()
+        self.runtime = MasRuntime(self.bridge.coordination(), self.config.transport,
+                                  self.config.params.timeout, self.config.strategy_params)
         yield self.runtime.start()
         if self.config.hooks.initialize is not None:
-            self.config.hooks.initialize(**self.config.user_params)
+            self.config.hooks.initialize(**self._hook_kwargs())
         return self.meta
 
     def create(self, num: int, model: str, **params: Any) -> list[dict[str, Any]]:
@@ -119,17 +116,15 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             raise ConfigError(f"model {model}: kind must be one of {KINDS}, got {kind!r}")
         static = {k: v for k, v in params.items() if k in STATIC_PARAMS}
         for name, value in static.items():
-            if isinstance(value, bool) or not isinstance(value, int | float) or (
-                not math.isfinite(value)
-            ):
+            if not is_number(value) or not math.isfinite(value):
                 raise ConfigError(f"model {model}: parameter {name!r} must be a finite number, "
                                   f"got {value!r}")
+        own = {k: v for k, v in params.items() if k not in ("controller", "kind")}
         created = []
         for _ in range(num):
             eid = self._new_eid(model, declared)
-            self.entities[eid] = Entity(eid, model, parent, declared, kind,
-                                        {k: v for k, v in params.items()
-                                         if k not in ("controller", "kind")}, dict(static))
+            self.entities[eid] = Entity(eid, model, parent, declared, kind, dict(own),
+                                        dict(static))
             created.append({"eid": eid, "type": model})
         return created
 
@@ -143,7 +138,7 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             if node.role == "unit" and self.entities[eid].declared == "controller":
                 logger.warning("controller %s has no children; it takes part as an empty unit",
                                eid)
-        self.runtime.build(tree, self._negotiators(tree), self.config.cohda)
+        self.runtime.build(tree, self._negotiators(tree))
         yield self.runtime.attach()
 
     def step(self, time: int, inputs: dict[str, dict[str, dict[str, Any]]], max_advance: int
@@ -158,61 +153,135 @@ class MosaikAgents(mosaik_api_v3.Simulator):
             self.steptime = 0.0
             self.messages = 0
             self.negotiations = 0
-        runtime.info.time = time
-        runtime.info.iteration = self.iteration
         self._read_inputs(inputs)
-        self._update_states(first)
-        report = yield runtime.run_cycle(lambda unit: self.entities[unit.eid].state)
+        try:
+            run = self.convergence.start(first)
+        except StrategyError as exc:
+            raise StrategyError(f"time {time}: {exc}") from None
+        if not run:
+            return self._next_step(time)  # this time is settled (MASSCA's round counter)
+        cycle = self._cycle_input(time, first)
+        report = yield runtime.run_cycle(cycle)
+        self.report = report
         self.steptime += report.seconds
         self.messages += report.messages
         self.negotiations += report.negotiations
-        self.deviation = report.deviation
-        self._check_convergence()
-        return None
+        self.bridge.after_cycle(report)
+        self.convergence.settle(report, self.entities, self.bridge.net, self.iteration)
+        if self.status is not None:  # what this step settled, for the status API
+            self.status.stepped(cycle.states)
+        return self._next_step(time)
 
     def get_data(self, outputs: dict[str, list[str]]) -> dict[str, dict[str, Any]]:
         """Outputs of units (setpoints), controllers (aggregates) and the core (metrics)."""
-        assert self.runtime is not None
         data: dict[str, dict[str, Any]] = {}
+        report = self.report
         for eid, attrs in outputs.items():
             entity = self.entities.get(eid)
             if entity is None:
                 raise ConfigError(f"get_data: unknown entity {eid!r}")
-            role = entity.role
-            if role == "unit":
-                if self.emit_units and self.time >= 0:
-                    data[eid] = self._unit_data(entity, attrs)
-            elif role == "core":
-                data[eid] = self._core_data(entity, attrs)
+            if report is None:
+                continue  # nothing decided yet
+            if entity.role == "unit":
+                if self.convergence.emit_units:
+                    data[eid] = self.bridge.unit_outputs(
+                        entity, report.results[eid], attrs, self.convergence.converged,
+                        self.time, self.iteration == 0)
             else:
-                data[eid] = self._controller_data(entity, attrs)
+                data[eid] = self._upper_outputs(eid, entity.role == "core", attrs, report)
         return data
 
     def finalize(self) -> None:
-        """Stop the agents and close the socket; call the ``finalize`` hook."""
+        """Stop the agents and close the sockets; call the ``finalize`` hook."""
         if self.runtime is not None:
             self.runtime.close()
+        if self.status is not None:
+            self.status.close()
         if self.config.hooks.finalize is not None:
-            self.config.hooks.finalize(**self.config.user_params)
+            self.config.hooks.finalize(**self._hook_kwargs())
+
+    def get_info(self) -> dict[str, Any]:
+        """Where the agents live and what they rejected (a mosaik extra method)."""
+        assert self.runtime is not None
+        return {**self.runtime.describe(),
+                "address": list(self.runtime.address) if isinstance(
+                    self.runtime.address, tuple) else self.runtime.address,
+                "status": self.status.describe() if self.status is not None else None}
 
     # -- helpers ----------------------------------------------------------------------
-    def _negotiators(self, tree: Tree) -> list[str]:
-        """Controllers that split with COHDA: the core between cells, the rest within."""
-        chosen = tree.controllers() if self.config.within_cell == "cohda" else []
-        if self.config.between_cells == "cohda" and tree.nodes[tree.root].children:
-            chosen.append(tree.root)
+    def _hook_kwargs(self) -> dict[str, Any]:
+        """What ``initialize``/``finalize`` get: MASSCA's parameters with its hooks."""
+        if isinstance(self.bridge, MasscaBridge):
+            return dict(self.bridge.kwargs)
+        return dict(self.config.user_params)
+
+    def _next_step(self, time: int) -> int | None:
+        """Stepped by its inputs; with MASSCA's hooks also every ``step_size`` (default 900).
+
+        MASSCA's simulator returned ``time + step_size`` from every step, so mosaik steps it
+        then even without new inputs (e.g. one second after a time-shifted input).
+        """
+        if not self.config.massca_mode:
+            return None
+        return time + (self.config.params.step_size or MASSCA_STEP_SIZE)
+
+    def _negotiators(self, tree: Tree) -> dict[str, Negotiation]:
+        """Controllers that split by negotiating: the core between cells, the rest within."""
+        chosen: dict[str, Negotiation] = {}
+        if self.config.within_cell is not None:
+            chosen.update({eid: self.config.within_cell for eid in tree.controllers()})
+        if self.config.between_cells is not None and tree.nodes[tree.root].children:
+            chosen[tree.root] = self.config.between_cells
         return chosen
 
-    def _coordination(self) -> Coordination:
-        hooks = self.config.hooks
-        if self.config.massca_mode:
-            return MasscaCoordination(hooks.execute_method,
-                                      hooks.aggregation_method or sum_states,
-                                      dict(self.config.user_params))
-        if hooks.aggregation_method is not None:
-            raise ConfigError("aggregation_method needs execute_method too (MASSCA mode); "
-                              "for typed strategies implement Strategy.aggregate")
-        return StrategyCoordination(self.config.strategy)
+    def _cycle_input(self, time: int, first: bool) -> CycleInput:
+        """Unit states, the offset and grid views of this iteration."""
+        bridge = self.bridge
+        units = by_role(self.entities, "unit")
+        for entity in units:
+            entity.state = bridge.unit_state(entity, time, first)
+            if first or entity.base is None:
+                entity.base = entity.state
+        core = by_role(self.entities, "core")[0]
+        if first:
+            self.ext_first = core.values.get("P_ext[MW]")
+        offset, core.state = bridge.core_state(core, units, time, first)
+        self.offset = offset
+        grids = {e.eid: GridView.from_dict(e.objects["grid"], f"controller {e.eid!r} grid")
+                 for e in by_role(self.entities, "controller") if "grid" in e.objects}
+        return CycleInput(time, self.iteration, {u.eid: u.state for u in units}, offset,
+                          core.state, self.config.params.step_size, grids)
+
+    def _upper_outputs(self, eid: str, core: bool, attrs: list[str], report: CycleReport
+                       ) -> dict[str, Any]:
+        """A controller's or the core's outputs; a user hook's values take precedence."""
+        if core:
+            values = self._core_values(report)
+        else:
+            values = self.bridge.controller_outputs(report.aggregates.get(eid),
+                                                    report.targets.get(eid))
+            values.update(grid_outputs(report.notes.get(eid)))
+        values.update(self.bridge.hook_outputs(eid, core, attrs, report,
+                                               self.convergence.converged, self.time,
+                                               self.iteration == 0))
+        return _pick(values, attrs)
+
+    def _core_values(self, report: CycleReport) -> dict[str, Any]:
+        values: dict[str, Any] = {
+            "messages": self.messages,
+            "rejected": report.rejected,
+            "iterations": self.iteration + 1,
+            "converged": self.convergence.converged,
+            "negotiations": self.negotiations,
+            "deviation[MW]": report.deviation,
+        }
+        if self.config.params.performance:  # MASSCA: the step's wall time only if asked
+            values["steptime"] = self.steptime
+        bases = [e.base for e in by_role(self.entities, "unit")]
+        values.update(self.bridge.system_outputs(report, self.offset, bases))
+        if self.ext_first is not None:  # measured before the agents acted at this time
+            values["P_uncontrolled[MW]"] = self.ext_first
+        return values
 
     def _check_parent(self, parent: object, model: str) -> None:
         if parent is None:
@@ -238,204 +307,57 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         return eid
 
     def _read_inputs(self, inputs: Mapping[str, Mapping[str, Mapping[str, Any]]]) -> None:
+        """Read the step's inputs; ``raw`` holds only this step's (MASSCA's ``input_data``).
+
+        With MASSCA's ``input_method`` the hook reads the raw inputs (as in MASSCA, any
+        value, e.g. NaN or None, reaches it); numbers are summed where they are numbers.
+        """
+        raw_ok = self.config.massca_mode and self.config.hooks.input_method is not None
+        for entity in self.entities.values():
+            entity.raw = {}
         for eid, attrs in inputs.items():
             entity = self.entities.get(eid)
             if entity is None:
                 raise ConfigError(f"step: input for unknown entity {eid!r}")
             entity.raw = {attr: dict(sources) for attr, sources in attrs.items()}
             for attr, sources in attrs.items():
-                total = 0.0
-                for src, value in sources.items():
-                    if isinstance(value, bool) or not isinstance(value, int | float) or (
-                        not math.isfinite(value)
-                    ):
-                        raise StateError(f"entity {eid!r}: input {attr!r} from {src!r} must be "
-                                         f"a finite number, got {value!r}")
-                    total += value
-                entity.values[attr] = total
-
-    def _update_states(self, first: bool) -> None:
-        hooks = self.config.hooks
-        for entity in self.entities.values():
-            role = entity.role
-            if role == "controller":
-                continue
-            hooked = hooks.input_method is not None and (
-                role == "unit" or self.config.massca_mode)  # a typed core keeps its offset
-            if hooked and (entity.raw or entity.state is None):
-                state = hooks.input_method(
-                    entity.eid, entity.eid, entity.raw, self._own_state(entity), self.time,
-                    first, **self.config.user_params,
-                )
-                if not self.config.massca_mode and role == "unit":
-                    state = UnitState.from_massca(state, f"input_method({entity.eid})")
-            elif role == "core":
-                unknown = set(entity.values) - set(CORE_INPUTS)
-                if unknown:
-                    raise StateError(f"core {entity.eid!r}: unknown input(s) {sorted(unknown)}; "
-                                     f"known: {list(CORE_INPUTS)}")
-                continue  # the core's offset needs the units' states: see below
-            else:
-                state = unit_state(entity.eid, entity.kind, entity.values, entity.static)
-            entity.state = state
-            if first or entity.base is None:
-                entity.base = state
-        core = self.entities[self.runtime.tree.root]  # type: ignore[union-attr]
-        if first:
-            self.ext_first = core.values.get("P_ext[MW]")
-        if not self.config.massca_mode:
-            core.state = self._offset(core)
-        info = self.runtime.info  # type: ignore[union-attr]
-        info.core_state = core.state
-        info.offset = core.state if isinstance(core.state, float) else 0.0
-
-    def _offset(self, core: Entity) -> float:
-        """Net demand outside the agents (MW, import positive).
-
-        ``P_offset[MW]`` plus, when the measured exchange ``P_ext[MW]`` is connected, what
-        it shows beyond the units' own powers (losses, unmanaged elements).
-        """
-        offset = core.values.get("P_offset[MW]", 0.0)
-        if "P_ext[MW]" in core.values:
-            units = sum(_as_state(self.entities[u.eid].state).net  # type: ignore[union-attr]
-                        for u in self.runtime.units)  # type: ignore[union-attr]
-            offset += core.values["P_ext[MW]"] + units
-        return offset
-
-    def _own_state(self, entity: Entity) -> Any:
-        if entity.state is not None:
-            return entity.state
-        start = entity.params.get("initial_state", self.config.initial_state)
-        start = start if start is not None else self.config.state_dict
-        return copy.deepcopy(start) if start is not None else None
-
-    def _check_convergence(self) -> None:
-        """Decide whether setpoints still move and whether to emit them again.
-
-        Converged: setpoints moved <= tolerance since the last iteration (or, in the
-        first iteration at a time, the units already run at them).
-        """
-        change = 0.0
-        for agent in self.runtime.units:  # type: ignore[union-attr]
-            entity = self.entities[agent.eid]
-            setpoint = _net(agent.result)
-            reference = entity.last_set if self.iteration > 0 else _net(entity.state)
-            if setpoint is not None and reference is not None:
-                change = max(change, abs(setpoint - reference))
-            entity.last_set = setpoint
-        self.converged = change <= self.config.tolerance
-        exhausted = self.iteration + 1 >= self.config.max_iterations
-        if exhausted and not self.converged:
-            logger.warning("MAS did not converge at time %s within %s iterations (last change "
-                           "%.3g MW > tolerance %.3g MW)", self.time, self.config.max_iterations,
-                           change, self.config.tolerance)
-        self.emit_units = self.iteration == 0 or not (self.converged or exhausted)
-
-    def _unit_data(self, entity: Entity, attrs: list[str]) -> dict[str, Any]:
-        agent = self.runtime.view(entity.eid)  # type: ignore[union-attr]
-        result = agent.result
-        data: dict[str, Any] = {}
-        hooks = self.config.hooks
-        if hooks.output_method is not None:
-            state = result if self.config.massca_mode else _massca_result(result, entity.base)
-            data.update(hooks.output_method(
-                entity.eid, entity.eid, attrs, current_state=state, converged=self.converged,
-                current_time_step=self.time, first_time_step=self.iteration == 0,
-                **self.config.user_params,
-            ) or {})
-        missing = [a for a in attrs if a not in data]
-        if missing:
-            target, base = _as_target(result), _as_state(entity.base)
-            if target is None or base is None:
-                raise StateError(f"unit {entity.eid!r}: cannot compute {missing} from "
-                                 f"result {result!r}; return them from output_method")
-            typed = unit_outputs(entity.kind, target, base)
-            for attr in missing:
-                if attr not in typed:
-                    raise ConfigError(f"unit {entity.eid!r}: attribute {attr!r} has no value; "
-                                      "return it from output_method")
-                data[attr] = typed[attr]
-        return data
-
-    def _controller_data(self, entity: Entity, attrs: list[str]) -> dict[str, Any]:
-        agent = self.runtime.view(entity.eid)  # type: ignore[union-attr]
-        state, target = _as_state(agent.state), _as_target(agent.target)
-        values: dict[str, Any] = {}
-        if state is not None:
-            values.update(_state_attrs(state))
-        if target is not None:
-            values["P_set[MW]"] = target.net
-        return {a: values[a] for a in attrs if a in values}
-
-    def _core_data(self, entity: Entity, attrs: list[str]) -> dict[str, Any]:
-        core = self.runtime.core  # type: ignore[union-attr]
-        values: dict[str, Any] = {
-            "steptime": self.steptime,
-            "messages": self.messages,
-            "rejected": self.runtime.stats.rejected,  # type: ignore[union-attr]
-            "iterations": self.iteration + 1,
-            "converged": self.converged,
-            "negotiations": self.negotiations,
-            "deviation[MW]": self.deviation,
-        }
-        children = [_as_state(s) for s in core.reports.values()]
-        if children and all(s is not None for s in children):
-            total = sum(children, UnitState())  # type: ignore[arg-type]
-            values.update(_state_attrs(total))
-            offset = self.runtime.info.offset  # type: ignore[union-attr]
-            targets = [_as_target(t) for t in core.instructions.values()]
-            if all(t is not None for t in targets):
-                planned = sum(t.consumption - t.production for t in targets)  # type: ignore
-                values["P_exchange[MW]"] = planned + offset
-            if self.ext_first is not None:  # measured before the agents acted at this time
-                values["P_uncontrolled[MW]"] = self.ext_first
-            else:
-                bases = [_as_state(self.entities[u.eid].base)
-                         for u in self.runtime.units]  # type: ignore[union-attr]
-                if all(b is not None for b in bases):
-                    values["P_uncontrolled[MW]"] = offset - sum(b.net for b in bases)  # type: ignore
-        return {a: values[a] for a in attrs if a in values}
+                if attr in STRUCTURED_INPUTS:
+                    entity.objects[attr] = _single(eid, attr, sources)
+                    continue
+                try:
+                    entity.values[attr] = _summed(eid, attr, sources)
+                except StateError:
+                    if not raw_ok:
+                        raise
+                    entity.values.pop(attr, None)
 
 
-def _state_attrs(state: UnitState) -> dict[str, float]:
-    p, c = state.production, state.consumption
-    return {
-        "P[MW]": state.net,
-        "production[MW]": p.current, "production_min[MW]": p.min, "production_max[MW]": p.max,
-        "consumption[MW]": c.current, "consumption_min[MW]": c.min,
-        "consumption_max[MW]": c.max,
-    }
+def _summed(eid: str, attr: str, sources: Mapping[str, Any]) -> float:
+    total = 0.0
+    for src, value in sources.items():
+        if not is_number(value) or not math.isfinite(value):
+            raise StateError(f"entity {eid!r}: input {attr!r} from {src!r} must be "
+                             f"a finite number, got {value!r}")
+        total += float(value)
+    return total
 
 
-def _as_state(value: Any) -> UnitState | None:
-    if isinstance(value, UnitState):
-        return value
-    if isinstance(value, Mapping):
-        try:
-            return UnitState.from_massca(value)
-        except StateError:
-            return None
-    return None
+def _single(eid: str, attr: str, sources: Mapping[str, Any]) -> Any:
+    if len(sources) != 1:
+        raise StateError(f"entity {eid!r}: input {attr!r} takes exactly one source, got "
+                         f"{sorted(sources)}")
+    return next(iter(sources.values()))
 
 
-def _as_target(value: Any) -> Target | None:
-    if isinstance(value, Target):
-        return value
-    state = _as_state(value)
-    if state is None:
-        return None
-    return Target(state.production.current, state.consumption.current)
+def grid_outputs(note: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A grid-aware controller's report as output attributes (zeros without a report)."""
+    if note is None:
+        return {"grid_violations": 0, "grid_excess": 0.0, "grid_curtailed[MW]": 0.0}
+    remaining = note["remaining"]
+    return {"grid_violations": len(remaining),
+            "grid_excess": max((v["excess"] for v in remaining), default=0.0),
+            "grid_curtailed[MW]": note["curtailed_mw"]}
 
 
-def _net(result: Any) -> float | None:
-    target = _as_target(result)
-    return None if target is None else target.net
-
-
-def _massca_result(result: Target, base: UnitState) -> dict[str, dict[str, float]]:
-    state = base.to_massca()
-    state["production"]["current"] = result.production
-    state["consumption"]["current"] = result.consumption
-    state["production"]["scale_factor"] = result.production - base.production.current
-    state["consumption"]["scale_factor"] = result.consumption - base.consumption.current
-    return state
+def _pick(values: Mapping[str, Any], attrs: list[str]) -> dict[str, Any]:
+    return {a: values[a] for a in attrs if a in values}

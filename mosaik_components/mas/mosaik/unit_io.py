@@ -35,8 +35,10 @@ SPLIT = (
     "production[MW]", "production_min[MW]", "production_max[MW]",
     "consumption[MW]", "consumption_min[MW]", "consumption_max[MW]",
 )
-UNIT_INPUTS = GENERIC + NET + SPLIT
-_KNOWN = frozenset(UNIT_INPUTS)
+#: ``flex``: the unit's flexibility over a horizon (``HorizonFlex.to_dict()``), instead
+#: of the power attributes
+UNIT_INPUTS = GENERIC + NET + SPLIT + ("flex",)
+_KNOWN = frozenset(GENERIC + NET + SPLIT)
 _SPLIT = frozenset(SPLIT)
 _NET = frozenset(NET)
 #: Model parameters that may stand in for inputs.

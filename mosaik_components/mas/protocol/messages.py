@@ -7,15 +7,19 @@ One cycle per mosaik step (or per same-time iteration), identified by ``cycle``:
 3. ``AgentFailure`` any -> core: the agent raised; the cycle fails naming it.
 4. ``UnitsDone``    relay -> core: every unit of one other container is done.
 
-Worker processes (:mod:`.worker`) are set up with ``SetupPart``/``SetupDone``/``Wire``,
-get each cycle's unit states in one ``CycleStart`` and stop on ``Shutdown``.
+Worker processes (:mod:`.worker`) are greeted with ``Hello``/``Welcome`` (the first
+contact: the MAS learns the worker container's random id, so everything after it is
+bound to that container and this run, see :mod:`.envelope`), set up with
+``SetupPart``/``SetupDone``/``Wire``, get each cycle's unit states in one
+``CycleStart`` and stop on ``Shutdown``. A worker takes ``SetupPart`` only once, bound
+to it, and every later control message only from the agent that set it up.
 
 A unit's completion is counted in the container that hosts it: by the core in its
 own container, by a completion relay in every other one.
 
-Payloads are ``UnitState``/``Target`` for typed strategies or plain dicts for
-MASSCA-style hooks; :func:`register_codec` teaches a mango codec all of them so the
-same messages can cross TCP/MQTT containers (JSON, no pickle).
+Payloads are ``UnitState``/``Target`` (or, with MASSCA's hooks, what the hooks
+exchange); :mod:`.codec` teaches mango's JSON codec all of them so the same messages can
+cross TCP/MQTT containers (no pickle).
 """
 
 from __future__ import annotations
@@ -24,23 +28,21 @@ from dataclasses import dataclass
 from typing import Any
 
 from mango import json_serializable
-from mango.messages.codecs import Codec
-
-from ..model.flexibility import Flex, Target, UnitState
-from ..strategies.cohda.codec import register_cohda
 
 __all__ = [
     "FlexReport",
     "Instruction",
     "AgentFailure",
     "UnitsDone",
+    "Hello",
+    "Welcome",
     "SetupPart",
     "SetupDone",
     "Wire",
     "CycleStart",
     "Shutdown",
+    "HOST_AID",
     "MESSAGE_TYPES",
-    "register_codec",
 ]
 
 
@@ -83,11 +85,31 @@ class UnitsDone:
 
     cycle: int
     container: int
-    results: list[list[float]] | None = None
-    controllers: list[list[float]] | None = None
+    results: list[list[Any]] | None = None
+    controllers: list[list[Any]] | None = None
     #: the worker's ``[messages sent (this one included), COHDA negotiations,
-    #: their deviation in MW]`` in this cycle
+    #: their deviation in MW, messages it rejected]`` since its last report
     counts: list[float] | None = None
+
+
+@json_serializable
+@dataclass(slots=True)
+class Hello:
+    """Core's process -> worker, first contact: you are container ``container``."""
+
+    container: int
+
+
+@json_serializable
+@dataclass(slots=True)
+class Welcome:
+    """Worker -> core's process, bound to the Hello's sender: container ``container``.
+
+    Its envelope carries the worker container's id, which the MAS binds everything
+    after it to.
+    """
+
+    container: int
 
 
 @json_serializable
@@ -96,16 +118,19 @@ class SetupPart:
     """Core's process -> worker: build these nodes (``[eid, role, parent, children]``).
 
     ``core`` is ``[eid, [host, port], aid]``; ``strategy`` the strategy's parameters
-    (``{"strategy": name or "module:Class", ...}``); ``cohda`` the COHDA settings;
-    ``negotiators`` the local controllers that split with COHDA.
+    (``{"strategy": name or "module:Class", ...}``); ``negotiation`` the negotiation's
+    spec by the eid of each local controller that leads one (``{eid: {"name": "cohda",
+    "settings": {...}}}``); ``negotiators`` those controllers' eids; ``peers`` every
+    container of the run as ``{container id: address}``.
     """
 
     container: int
     core: list[Any]
     nodes: list[list[Any]]
     strategy: dict[str, Any]
-    cohda: dict[str, Any]
+    negotiation: dict[str, Any]
     negotiators: list[str]
+    peers: dict[str, Any]
 
 
 @json_serializable
@@ -121,14 +146,16 @@ class SetupDone:
 @json_serializable
 @dataclass(slots=True)
 class Wire:
-    """Core's process -> worker: ``controller`` negotiates among ``children`` (COHDA).
+    """Core's process -> worker: ``controller`` negotiates among ``children``.
 
-    ``addresses`` are the children's ``{eid: [[host, port], aid]}``.
+    ``addresses`` are the children's ``{eid: [[host, port], aid]}``; ``negotiation`` is
+    the negotiation's ``{"name": ..., "settings": {...}}``.
     """
 
     controller: str
     children: list[str]
     addresses: dict[str, list[Any]]
+    negotiation: dict[str, Any]
 
 
 @json_serializable
@@ -136,7 +163,7 @@ class Wire:
 class CycleStart:
     """Core's process -> worker: start ``cycle`` with these unit states.
 
-    ``states`` are packed (:func:`pack_state`), one per unit of the worker in the
+    ``states`` are packed (:func:`.codec.pack_state`), one per unit of the worker in the
     order of its :class:`SetupPart` nodes: no eids, few bytes per unit.
     """
 
@@ -157,55 +184,5 @@ class Shutdown:
 #: The mango id of a worker process's control agent (receives setup and cycle starts).
 HOST_AID = "massca_host"
 
-MESSAGE_TYPES = (FlexReport, Instruction, AgentFailure, UnitsDone, SetupPart, SetupDone, Wire,
-                 CycleStart, Shutdown)
-
-
-def _flex_to(f: Flex) -> list[float]:
-    return [f.current, f.min, f.max]
-
-
-def _state_to(s: UnitState) -> dict[str, list[float]]:
-    return {"p": _flex_to(s.production), "c": _flex_to(s.consumption)}
-
-
-def _state_from(d: dict[str, list[float]]) -> UnitState:
-    return UnitState(Flex(*d["p"]), Flex(*d["c"]))
-
-
-def _target_to(t: Target) -> list[float]:
-    return [t.production, t.consumption]
-
-
-def _target_from(d: list[float]) -> Target:
-    return Target(d[0], d[1])
-
-
-def pack_state(s: UnitState) -> list[float]:
-    """Production current/min/max, then consumption current/min/max."""
-    p, c = s.production, s.consumption
-    return [p.current, p.min, p.max, c.current, c.min, c.max]
-
-
-def unpack_state(v: list[float]) -> UnitState:
-    """Inverse of :func:`pack_state`."""
-    return UnitState(Flex(v[0], v[1], v[2]), Flex(v[3], v[4], v[5]))
-
-
-def pack_target(t: Target | None) -> list[float]:
-    """``[production, consumption]``; ``[]`` for no target."""
-    return [] if t is None else [t.production, t.consumption]
-
-
-def unpack_target(v: list[float]) -> Target | None:
-    """Inverse of :func:`pack_target`."""
-    return Target(v[0], v[1]) if v else None
-
-
-def register_codec(codec: Codec) -> Codec:
-    """Add every protocol type (messages, states, targets, COHDA's) to ``codec``; return it."""
-    for cls in MESSAGE_TYPES:
-        codec.add_serializer(*cls.__serializer__())
-    codec.add_serializer(UnitState, _state_to, _state_from)
-    codec.add_serializer(Target, _target_to, _target_from)
-    return register_cohda(codec)
+MESSAGE_TYPES = (FlexReport, Instruction, AgentFailure, UnitsDone, Hello, Welcome, SetupPart,
+                 SetupDone, Wire, CycleStart, Shutdown)

@@ -1,4 +1,4 @@
-"""mango agents that speak the coordination protocol (see :mod:`.messages`).
+"""mango agents that speak the coordination protocol (see :mod:`..protocol.messages`).
 
 * :class:`UnitAgent` holds one unit's state; on :meth:`UnitAgent.begin` it reports to
   its parent, on its :class:`~.messages.Instruction` it computes its result and tells
@@ -12,15 +12,20 @@
 Agents are registered under mango's own ids (``agent0``, ...); ``eid`` is the mosaik
 entity id, and every agent maps its children's mango ids to their entity ids.
 
-With COHDA (:mod:`.cohda.tree`), a negotiating controller starts a negotiation among
-its children instead of splitting by itself; the children, as participants, talk to
-their overlay neighbours (siblings) and give the weight back to the controller,
-which instructs them once the negotiation has ended.
+With a negotiation (:mod:`..strategies.negotiation`, e.g. COHDA), a controller that
+leads one starts it among its children instead of splitting by itself; the children,
+as members, talk to their neighbours (siblings) and answer the controller, which
+instructs them once the negotiation has ended. The agents only move the negotiation's
+messages; they know no particular algorithm.
 
 A handler that raises reports an :class:`~.messages.AgentFailure` to the core, so a
 cycle never waits for an agent that has already failed. Messages from agents that
-are not this agent's children (or, at the core, not in the tree) are rejected and
-counted in :class:`~.transport.MessageStats`.
+are not this agent's children (or, at the core, not in the tree), malformed ones, and
+messages of a kind the receiver does not take are rejected and counted in
+:class:`~.transport.MessageStats`, never raised into a cycle. The sender identity
+checked here comes from the authenticated envelope (messages from other containers) or
+from the container itself (local ones), never from what a sender wrote about itself;
+the core names a failed agent by that identity too.
 """
 
 from __future__ import annotations
@@ -32,20 +37,12 @@ from typing import Any
 
 from mango import Agent, AgentAddress
 
-from ..model.errors import AgentFailedError, StrategyError
-from ..model.flexibility import UnitState
-from ..protocol.messages import (
-    AgentFailure,
-    FlexReport,
-    Instruction,
-    UnitsDone,
-    pack_state,
-    pack_target,
-)
-from ..strategies.cohda.protocol import Done, Participant, Start, Update
-from ..strategies.cohda.schedules import options_for
-from ..strategies.cohda.tree import TreeNegotiation
+from ..model.errors import AgentFailedError
+from ..protocol.codec import pack_state, pack_target
+from ..protocol.messages import AgentFailure, FlexReport, Instruction, UnitsDone
 from ..strategies.coordination import Coordination, CycleInfo
+from ..strategies.negotiation import Lead, Member
+from .compat import LeanDispatch
 from .transport import Key, MessageStats, address_key, post, sender_key
 
 __all__ = [
@@ -55,8 +52,19 @@ __all__ = [
 
 logger = logging.getLogger(__name__)
 
-class TreeAgent(Agent):
-    """Common part: identity, parent/children addresses, failure reporting."""
+#: Rejections logged at WARNING per MAS or worker; later ones at DEBUG (a flood must
+#: not flood the log; all are counted).
+LOUD_REJECTS = 20
+
+
+def _cycle_of(content: Any) -> int | None:
+    """A protocol message's cycle, or None if it is not an integer (malformed)."""
+    cycle = getattr(content, "cycle", None)
+    return cycle if type(cycle) is int else None
+
+
+class TreeAgent(LeanDispatch, Agent):
+    """Common part: identity, parent/children addresses, negotiations, failure reporting."""
 
     def __init__(
         self, eid: str, coordination: Coordination, info: CycleInfo, stats: MessageStats
@@ -67,56 +75,53 @@ class TreeAgent(Agent):
         self.info = info
         self.stats = stats
         self.parent: AgentAddress | None = None
+        self.parent_eid: str | None = None
         self.core: AgentAddress | None = None
         self.children: dict[str, AgentAddress] = {}
         self.child_eid: dict[Key, str] = {}
         self.parent_key: Key | None = None
         self.cycle = -1
+        #: the unit's state, or the controller's aggregate, of the current cycle
+        self.state: Any = None
         #: Last cycle in which this agent sent its report, received its instruction,
         #: and passed instructions on to its children (read by the timeout diagnosis).
         self.reported = -1
         self.instructed = -1
         self.forwarded = -1
-        #: COHDA: this agent's side of its parent's negotiations, if the parent negotiates
-        self.participant: Participant | None = None
+        #: this agent's side of its parent's negotiations, if the parent negotiates
+        self.member: Member | None = None
         self.peers: dict[str, AgentAddress] = {}
-        self.peer_keys: set[Key] = set()
-        self.levels = 11
+        self.peer_eid: dict[Key, str] = {}
+        #: message types of the negotiations this agent leads or takes part in
+        self.negotiation_types: frozenset[type] = frozenset()
 
-    def connect(
-        self, parent: AgentAddress | None, core: AgentAddress, children: dict[str, AgentAddress]
-    ) -> None:
-        """Set the tree links (called once the hierarchy is validated); keys are eids."""
-        self.parent = parent
-        self.parent_key = address_key(parent) if parent is not None else None
+    def connect(self, parent: str | None, core: AgentAddress,
+                addresses: dict[str, AgentAddress], children: list[str]) -> None:
+        """Set the tree links (called once the hierarchy is validated)."""
+        self.parent_eid = parent
+        self.parent = addresses[parent] if parent is not None else None
+        self.parent_key = address_key(self.parent) if self.parent is not None else None
         self.core = core
-        self.children = children
-        self.child_eid = {address_key(address): eid for eid, address in children.items()}
+        self.children = {child: addresses[child] for child in children}
+        self.child_eid = {address_key(address): eid for eid, address in self.children.items()}
 
-    def join_negotiations(self, participant: Participant, peers: dict[str, AgentAddress],
-                          levels: int) -> None:
-        """Take part in the parent's COHDA negotiations; ``peers``: overlay neighbours."""
-        self.participant = participant
+    def join_negotiation(self, member: Member, peers: dict[str, AgentAddress],
+                         types: tuple[type, ...]) -> None:
+        """Take part in the parent's negotiations; ``peers``: the neighbours' addresses."""
+        self.member = member
         self.peers = peers
-        self.peer_keys = {address_key(address) for address in peers.values()}
-        self.levels = levels
-
-    def _dispatch_message(self, content: Any, meta: dict[str, Any]) -> None:
-        # mango 2.4's per-message dispatch also walks forwarding rules, conversations,
-        # tracked replies and topology health, none of which this protocol uses; the
-        # inbox and its task stay mango's. (Pinned to mango 2.4.x in pyproject.)
-        self.handle_message(content, meta)
+        self.peer_eid = {address_key(address): eid for eid, address in peers.items()}
+        self.negotiation_types = self.negotiation_types | frozenset(types)
 
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Dispatch one protocol message; any exception becomes an AgentFailure."""
         try:
-            kind = type(content)
-            if kind is Start or kind is Update:
-                self.on_cohda(content, meta)
+            if type(content) in self.negotiation_types:
+                self.on_negotiation(content, meta)
             else:
                 self.on_message(content, meta)
-            if self.participant is not None and self.inbox.empty():
-                self.flush_cohda()
+            if self.member is not None and self.inbox.empty():
+                self.flush_member()
         except Exception as exc:  # reported to the core, which raises it in mosaik's step
             logger.debug("agent %s failed", self.eid, exc_info=True)
             self.fail(exc)
@@ -125,34 +130,26 @@ class TreeAgent(Agent):
         """Handle one message (implemented by the roles)."""
         raise NotImplementedError
 
-    def on_cohda(self, content: Start | Update, meta: dict[str, Any]) -> None:
-        """A negotiation starts (from the parent) or a neighbour's update arrives."""
-        participant = self.participant
+    def on_negotiation(self, content: Any, meta: dict[str, Any]) -> None:
+        """A negotiation message from the parent (the lead) or a neighbour."""
+        member = self.member
         sender = sender_key(meta)
-        if participant is None:
-            self.reject(content, meta)
-        elif type(content) is Start:
-            if sender != self.parent_key:
-                self.reject(content, meta)
-                return
-            if not isinstance(self.state, UnitState):
-                raise StrategyError(f"COHDA needs a typed flexibility state at {self.eid!r}, "
-                                    f"got {self.state!r}")
-            participant.options = options_for(self.state, self.levels)
-            participant.start(content)
-        elif sender in self.peer_keys:
-            participant.receive(content)  # type: ignore[arg-type]
-        else:
+        accepted = False
+        if member is not None:
+            if sender == self.parent_key:
+                accepted = member.receive("lead", self.parent_eid, content, self.state)  # type: ignore[arg-type]
+            elif sender in self.peer_eid:
+                accepted = member.receive("neighbour", self.peer_eid[sender], content,
+                                          self.state)
+        if not accepted:
             self.reject(content, meta)
 
-    def flush_cohda(self) -> None:
-        """Inbox empty: decide, then tell the neighbours or give the weight back."""
-        assert self.participant is not None and self.parent is not None
-        out, done = self.participant.flush()
-        for peer, update in out:
-            post(self, update, self.peers[peer], self.stats)  # type: ignore[index]
-        if done is not None:
-            post(self, done, self.parent, self.stats)
+    def flush_member(self) -> None:
+        """Inbox empty: send what this agent's side of the negotiation has to say."""
+        assert self.member is not None and self.parent is not None
+        for recipient, message in self.member.flush():
+            address = self.parent if recipient == self.parent_eid else self.peers[recipient]
+            post(self, message, address, self.stats)
 
     def fail(self, exc: BaseException) -> None:
         """Tell the core this agent failed in the current cycle."""
@@ -163,8 +160,9 @@ class TreeAgent(Agent):
     def reject(self, content: Any, meta: dict[str, Any]) -> None:
         """Count and log a message from an agent that may not send it to us."""
         self.stats.rejected += 1
-        logger.warning("agent %s rejected %s from %r", self.eid, type(content).__name__,
-                       meta.get("sender_id"))
+        level = logging.WARNING if self.stats.rejected <= LOUD_REJECTS else logging.DEBUG
+        logger.log(level, "agent %s rejected %s from %r", self.eid, type(content).__name__,
+                   sender_key(meta))
 
 
 class AggregatingAgent(TreeAgent):
@@ -175,18 +173,22 @@ class AggregatingAgent(TreeAgent):
     ) -> None:
         super().__init__(eid, coordination, info, stats)
         self.reports: dict[str, Any] = {}
-        self.state: Any = None
         self.target: Any = None
         self.instructions: dict[str, Any] = {}
-        #: set when this controller splits with COHDA
-        self.negotiation: TreeNegotiation | None = None
+        #: set when this controller splits by leading a negotiation among its children
+        self.lead: Lead | None = None
+
+    def lead_negotiation(self, lead: Lead, types: tuple[type, ...]) -> None:
+        """Split by leading a negotiation among the children instead of the strategy."""
+        self.lead = lead
+        self.negotiation_types = self.negotiation_types | frozenset(types)
 
     def on_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Collect a child's report; hand any other message to :meth:`on_other`."""
         sender = sender_key(meta)
         if type(content) is FlexReport:
-            child = self.child_eid.get(sender)
-            if child is None:
+            child = self.child_eid.get(sender)  # type: ignore[arg-type]
+            if child is None or _cycle_of(content) is None:
                 self.reject(content, meta)
             elif content.cycle >= self.cycle:
                 if content.cycle > self.cycle:
@@ -197,28 +199,26 @@ class AggregatingAgent(TreeAgent):
                     ordered = {child: self.reports[child] for child in self.children}
                     self.reports = ordered
                     self.all_reported(ordered)
-        elif type(content) is Done:
-            self.on_done(content, meta, sender)
         else:
             self.on_other(content, meta, sender)
 
-    def on_done(self, content: Done, meta: dict[str, Any], sender: Key) -> None:
-        """A child gave weight back; instruct the children once the negotiation ended."""
-        if self.negotiation is None or sender not in self.child_eid:
-            self.reject(content, meta)
+    def on_negotiation(self, content: Any, meta: dict[str, Any]) -> None:
+        """From a child: the negotiation this agent leads; else as a member."""
+        child = self.child_eid.get(sender_key(meta))
+        if child is None or self.lead is None:
+            super().on_negotiation(content, meta)
             return
-        targets = self.negotiation.receive(content, self.reports)
+        targets = self.lead.receive(child, content, self.reports)
         if targets is not None:
             self.stats.negotiations += 1
-            self.stats.deviation += self.negotiation.deviation
+            self.stats.deviation += self.lead.deviation
             self.instruct(targets)
 
     def negotiate(self, net: float) -> None:
-        """Start a COHDA negotiation among the children for net power ``net`` MW."""
-        assert self.negotiation is not None
-        starts = self.negotiation.start(net)
-        for start, address in zip(starts, self.children.values(), strict=True):
-            post(self, start, address, self.stats)
+        """Open a negotiation among the children for net power ``net`` MW."""
+        assert self.lead is not None
+        for child, message in self.lead.start(net, self.reports):
+            post(self, message, self.children[child], self.stats)
 
     def all_reported(self, reports: dict[str, Any]) -> None:
         """Every child reported in this cycle (``reports`` in child order)."""
@@ -244,7 +244,6 @@ class UnitAgent(TreeAgent):
         self, eid: str, coordination: Coordination, info: CycleInfo, stats: MessageStats
     ) -> None:
         super().__init__(eid, coordination, info, stats)
-        self.state: Any = None
         self.result: Any = None
         self.done = -1
         self.finished: Callable[[UnitAgent], None] = lambda unit: None
@@ -259,7 +258,8 @@ class UnitAgent(TreeAgent):
 
     def on_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Apply the instruction from the parent, then tell the runtime."""
-        if type(content) is not Instruction or sender_key(meta) != self.parent_key:
+        if (type(content) is not Instruction or sender_key(meta) != self.parent_key
+                or _cycle_of(content) is None):
             self.reject(content, meta)
             return
         if content.cycle != self.cycle:
@@ -282,14 +282,15 @@ class ControllerAgent(AggregatingAgent):
 
     def on_other(self, content: Any, meta: dict[str, Any], sender: Key) -> None:
         """Split the parent's instruction among the children."""
-        if type(content) is not Instruction or sender != self.parent_key:
+        if (type(content) is not Instruction or sender != self.parent_key
+                or _cycle_of(content) is None):
             self.reject(content, meta)
             return
         if content.cycle != self.cycle:
             return
         self.instructed = self.cycle
         self.target = content.target
-        if self.negotiation is not None:
+        if self.lead is not None:
             self.negotiate(content.target.net)
         else:
             self.instruct(self.coordination.split(self.eid, content.target, self.state,
@@ -301,15 +302,24 @@ class CoreAgent(AggregatingAgent):
 
     def __init__(
         self, eid: str, coordination: Coordination, info: CycleInfo, stats: MessageStats,
-        members: set[Key],
+        members: dict[Key, str],
     ) -> None:
-        """``members``: the identities of every agent of the tree and of the relays."""
+        """A core accepting completions and failures from ``members``.
+
+        ``members`` names every agent of the tree, relay and worker host by identity
+        (relays and hosts: ``"container K relay"``, ``"container K host"``).
+        """
         super().__init__(eid, coordination, info, stats)
         self.members = members
         #: applies a worker's results to the runtime's proxies (set by the runtime)
         self.remote_results: Callable[[UnitsDone], None] = lambda message: None
         self._pending: set[str] = set()
         self._future: asyncio.Future[None] | None = None
+
+    @property
+    def pending(self) -> frozenset[str]:
+        """Units of this container and other containers not done in this cycle."""
+        return frozenset(self._pending)
 
     def open_cycle(self, cycle: int, pending: set[str]) -> asyncio.Future[None]:
         """Open ``cycle``; it completes when every name in ``pending`` is done.
@@ -329,12 +339,12 @@ class CoreAgent(AggregatingAgent):
     def all_reported(self, reports: dict[str, Any]) -> None:
         """Decide for the whole system and instruct the children.
 
-        With COHDA between the children, they negotiate the net power that makes the
-        exchange with the external grid zero (production - consumption = offset).
+        With a negotiation between the children, they negotiate the net power that makes
+        the exchange with the external grid zero (production - consumption = offset).
         """
         self.reported = self.cycle
         self.instructed = self.cycle
-        if self.negotiation is not None:
+        if self.lead is not None:
             self.negotiate(self.info.offset)
         else:
             self.instruct(self.coordination.decide(self.eid, reports, self.info))
@@ -349,21 +359,28 @@ class CoreAgent(AggregatingAgent):
         if not self._pending:
             self._resolve(None)
 
-    def on_other(self, content: Any, meta: dict[str, Any], sender: Key) -> None:
-        """Count relayed completions, fail the cycle on a failure; reject the rest."""
+    def on_other(self, content: Any, meta: dict[str, Any], sender: Key | None) -> None:
+        """Count relayed completions, fail the cycle on a failure; reject the rest.
+
+        A completion counts for the container its sender lives in, and a failure names
+        its sender as the core knows it (``members``), whatever the message says.
+        """
         kind = type(content)
-        if kind is UnitsDone and sender in self.members:
-            if content.cycle == self.cycle:
+        name = self.members.get(sender) if sender is not None else None  # type: ignore[arg-type]
+        if name is None or kind not in (UnitsDone, AgentFailure) or _cycle_of(content) is None:
+            self.reject(content, meta)
+        elif kind is UnitsDone:
+            container = f"container {content.container}"
+            if not name.startswith(container + " "):
+                self.reject(content, meta)
+            elif content.cycle == self.cycle:
                 if content.results is not None:
                     self.remote_results(content)
-                self._done(f"container {content.container}")
-        elif kind is AgentFailure and sender in self.members:
-            if content.cycle == self.cycle:
-                self._resolve(AgentFailedError(
-                    f"agent {content.agent!r} failed in cycle {content.cycle}: {content.error}"
-                ))
-        else:
-            self.reject(content, meta)
+                self._done(container)
+        elif content.cycle == self.cycle:
+            said = "" if content.agent == name else f" (it reported {content.agent!r})"
+            self._resolve(AgentFailedError(
+                f"agent {name!r} failed in cycle {content.cycle}: {content.error}{said}"))
 
     def fail(self, exc: BaseException) -> None:
         """The core itself failed: fail the cycle directly."""
@@ -402,35 +419,44 @@ class CompletionRelay(Agent):
         self.core: AgentAddress | None = None
         self.cycle = -1
         self.remaining = 0
-        self.counted = (0, 0, 0.0)  # stats already reported: sent, negotiations, deviation
+        #: stats already reported: sent, negotiations, deviation, rejected
+        self.counted: tuple[float, ...] = (0, 0, 0.0, 0)
         for unit in units:
             unit.finished = self.unit_done
 
     def begin(self, cycle: int) -> None:
-        """A new cycle: all units pending."""
+        """A new cycle: all units pending (with none, the container is done at once)."""
         self.cycle = cycle
         self.remaining = len(self.units)
+        if not self.units:
+            self._finish()
 
     def unit_done(self, unit: UnitAgent) -> None:
         """One of this container's units is done; the last one triggers the report."""
         if unit.done == self.cycle:
             self.remaining -= 1
             if self.remaining == 0:
-                assert self.core is not None
-                post(self, self._message(), self.core, self.stats)
+                self._finish()
+
+    def _finish(self) -> None:
+        assert self.core is not None
+        post(self, self._message(), self.core, self.stats)
 
     def _message(self) -> UnitsDone:
         if not self.report:
             return UnitsDone(self.cycle, self.container)
         stats = self.stats
-        now = (stats.sent + 1, stats.negotiations, stats.deviation)  # this message included
+        # this message included
+        now = (stats.sent + 1, stats.negotiations, stats.deviation, stats.rejected)
         counts = [a - b for a, b in zip(now, self.counted, strict=True)]
         self.counted = now
         return UnitsDone(
             self.cycle, self.container, [pack_target(u.result) for u in self.units],
-            [pack_state(c.state) + pack_target(c.target) for c in self.controllers], counts,
+            [[pack_state(c.state), pack_target(c.target)] for c in self.controllers], counts,
         )
 
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
-        """Relays take no messages."""
-        logger.warning("completion relay of container %s got %r", self.container, content)
+        """Relays take no messages: count and drop."""
+        self.stats.rejected += 1
+        logger.warning("completion relay of container %s rejected %s from %r", self.container,
+                       type(content).__name__, sender_key(meta))

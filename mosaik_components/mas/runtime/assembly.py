@@ -1,21 +1,19 @@
 """Creating and wiring the agents of one container.
 
 Shared by the MAS runtime (the core's process) and by worker processes
-(:mod:`.worker`), so an agent is built and linked the same way wherever it lives.
+(:mod:`.workers.worker`), so an agent is built and linked the same way wherever it lives.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
-import numpy as np
 from mango import AgentAddress
 
 from ..model.hierarchy import Role
-from ..strategies.cohda.protocol import Participant
-from ..strategies.cohda.tree import CohdaSettings, TreeNegotiation, overlay_for
 from ..strategies.coordination import Coordination, CycleInfo
+from ..strategies.negotiation import Negotiation
 from .agents import AggregatingAgent, ControllerAgent, CoreAgent, TreeAgent, UnitAgent
 from .transport import MessageStats
 
@@ -26,10 +24,10 @@ Links = Mapping[str, tuple[str | None, list[str]]]
 
 
 def create_agent(eid: str, role: Role, coordination: Coordination, info: CycleInfo,
-                 stats: MessageStats, members: set[Any] | None = None) -> TreeAgent:
-    """The agent for one node (``members``: the core's set of accepted senders)."""
+                 stats: MessageStats, members: dict[Any, str] | None = None) -> TreeAgent:
+    """The agent for one node (``members``: the core's accepted senders and their names)."""
     if role == "core":
-        return CoreAgent(eid, coordination, info, stats, members if members is not None else set())
+        return CoreAgent(eid, coordination, info, stats, members if members is not None else {})
     if role == "controller":
         return ControllerAgent(eid, coordination, info, stats)
     return UnitAgent(eid, coordination, info, stats)
@@ -40,28 +38,23 @@ def connect_agents(agents: Mapping[str, TreeAgent], links: Links,
     """Give every agent in ``agents`` its parent's and children's addresses."""
     for eid, agent in agents.items():
         parent, children = links[eid]
-        agent.connect(addresses[parent] if parent is not None else None, core,
-                      {child: addresses[child] for child in children})
+        agent.connect(parent, core, addresses, children)  # type: ignore[arg-type]
 
 
-def wire_negotiation(eid: str, children: list[str], controller: TreeAgent | None,
-                     local: Mapping[str, TreeAgent], addresses: Mapping[str, AgentAddress],
-                     settings: CohdaSettings) -> None:
-    """Make ``eid`` split with COHDA: its negotiation and the local children's overlay.
+def wire_negotiation(negotiation: Negotiation, eid: str, children: list[str],
+                     controller: TreeAgent | None, local: Mapping[str, TreeAgent],
+                     addresses: Mapping[str, AgentAddress]) -> None:
+    """Make ``eid`` split by leading ``negotiation``; its local children become members.
 
-    ``controller`` is ``None`` when it lives elsewhere; children not in ``local``
-    are wired where they live (same overlay: it only depends on eids and the seed).
+    ``controller`` is ``None`` when it lives elsewhere; children not in ``local`` are
+    wired where they live (the neighbours depend only on the eids and the settings).
     """
     if controller is not None:
         assert isinstance(controller, AggregatingAgent), f"{eid!r} has no children"
-        controller.negotiation = TreeNegotiation(list(children))
-    for index, (child, neighbours) in enumerate(overlay_for(eid, children, settings).items()):
+        controller.lead_negotiation(negotiation.lead(eid, children), negotiation.messages)
+    if not any(child in local for child in children):
+        return
+    for child, member in negotiation.members(eid, children).items():
         if child in local:
-            peers = {n: addresses[n] for n in neighbours}
-            participant = Participant(index, np.empty((0, 1)), list(peers), settings.max_updates)
-            local[child].join_negotiations(participant, peers, settings.levels)
-
-
-def units_of(agents: Iterable[TreeAgent]) -> list[UnitAgent]:
-    """The unit agents among ``agents``."""
-    return [a for a in agents if isinstance(a, UnitAgent)]
+            peers = {n: addresses[n] for n in member.neighbours}
+            local[child].join_negotiation(member, peers, negotiation.messages)

@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from typing import Literal
 
 from ..model.errors import StrategyError
-from ..model.flexibility import Flex, Target, UnitState, aggregate
+from ..model.flexibility import Flex, Target, UnitState, aggregate, tolerance
 from .base import View
 
 __all__ = ["BalanceStrategy", "decide_balance", "split_direction", "split_proportional"]
 
-#: Absolute tolerance (MW) for "target inside the band" and rounding checks.
+#: Absolute tolerance (MW) for "target inside the band" and rounding checks (a relative
+#: part is added: :func:`~..model.flexibility.tolerance`).
 EPS = 1e-9
 
 
@@ -56,13 +57,14 @@ def split_direction(target: float, children: Sequence[Flex], what: str) -> list[
     """Split one direction's target among children in proportion to their headroom."""
     low = sum(f.min for f in children)
     high = sum(f.max for f in children)
-    if not low - EPS <= target <= high + EPS:
+    tol = tolerance(EPS, high)  # magnitudes: high is the largest
+    if not low - tol <= target <= high + tol:
         raise StrategyError(
             f"{what} target {target!r} MW lies outside the children's band [{low}, {high}]"
         )
     baselines = [f.baseline for f in children]
     move = target - sum(baselines)
-    if abs(move) <= EPS:
+    if abs(move) <= tolerance(EPS, target):
         return baselines
     if move > 0:
         room = [f.max - b for f, b in zip(children, baselines, strict=True)]

@@ -35,8 +35,11 @@ class View:
     """What an agent knows in one cycle besides its children's reports.
 
     ``time`` is the mosaik time (s) of the interval being decided, ``step_s`` the length
-    of an interval (s) when known, ``iteration`` the same-time iteration (0 first), and
-    ``grid`` the measured grid of the agent's cell (``None`` when not connected).
+    of an interval (s) when known, ``iteration`` the same-time iteration (0 first),
+    ``grid`` the measured grid of the agent's cell (``None`` when not connected), and
+    ``children`` the eids of the children whose states ``aggregate`` and ``split`` get,
+    in the same order (empty when the runtime does not tell; strategies that match
+    children to ``grid.units`` need it).
     """
 
     eid: str
@@ -44,6 +47,7 @@ class View:
     iteration: int = 0
     step_s: float | None = None
     grid: GridView | None = None
+    children: tuple[str, ...] = ()
 
 
 @runtime_checkable

@@ -7,23 +7,20 @@ mosaik-pv panel with ``--pv mosaik-pv``), the wind turbine a WECS on measured wi
 two batteries per cell join them. Unit powers feed mosaik-pandapower-2's bus inputs (the
 original elements are disabled); the grid's external-grid exchange flows back to the core
 in the same step, so the agents balance what the grid really exchanges (losses
-included). Writes ``timeseries.csv``, ``summary.json`` and PNG plots to ``--out``::
+included). Every run gets its own folder (:mod:`...runs.cells_run`) with ``run.json``,
+``timeseries.csv``, ``summary.json`` and PNG plots::
 
-    massca cells --cells 3 --days 1 --out results/cells
+    massca cells --cells 3 --days 1 --name june-day
 """
 
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import random
-import resource
 import sys
-import time as clock
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import mosaik
@@ -32,10 +29,11 @@ import pandas as pd
 from mosaik_components.mas.model.errors import MasError
 from mosaik_components.mas.strategies import STRATEGIES
 from mosaik_components.massca_grid.cells import build_cells
-from mosaik_components.massca_results.plots import write_plots
-from mosaik_components.massca_results.summary import summarize
 
 from ..data import data_dir
+from ..runs import cells_run
+from ..runs.folder import RunFolderError
+from .checks import enforce, mas_params
 
 DATA = data_dir()
 SIM_CONFIG = {
@@ -110,6 +108,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help="run all containers but the core's in worker processes")
     parser.add_argument("--broker", default="127.0.0.1:1883",
                         help="MQTT broker host:port (with --transport mqtt)")
+    parser.add_argument("--topic", default=None,
+                        help="MQTT topic prefix (with --transport mqtt; default 'massca'; "
+                             "every run adds its own id, so runs can share a broker)")
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds one coordination cycle may take before it fails")
     parser.add_argument("--flex", type=float, default=0.2,
@@ -120,11 +121,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--pv", choices=["pvlib", "mosaik-pv"], default="pvlib")
     parser.add_argument("--no-mas", action="store_true",
                         help="run without the agents (uncontrolled baseline)")
-    parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
-    parser.add_argument("--out", type=Path, default=Path("results/cells"))
-    parser.add_argument("--no-plots", action="store_true")
+    cells_run.add_options(parser)  # --runs/--name/--out, --format, --status-port, ...
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
+    cells_run.check_options(parser, args)
     args.until = args.until if args.until is not None else 86400 * (args.days or 1)
     if args.until < args.step:
         parser.error(f"argument --until: {args.until} s is shorter than --step {args.step} s")
@@ -137,6 +137,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     if args.step % 900:
         parser.error(f"argument --step: the data is at 15 min; use a multiple of 900, "
                      f"got {args.step}")
+    enforce(args)  # data range and grid, numbers, --out, engines, the MAS's parameters
     return args
 
 
@@ -154,6 +155,7 @@ class Scenario:
     cell_controllers: dict[str, int] = field(default_factory=dict)
     grid_sim: Any = None
     agents: int = 0
+    mas_sim: Any = None
 
 
 def build(args: argparse.Namespace) -> Scenario:
@@ -181,7 +183,7 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
                 for name in PROFILE_OF_CLASS.values()}
     # outside the group: the recorder gets the settled values of every step
     recorder_sim = world.start("Recorder", step_size=step, out=str(args.out), fmt=args.format,
-                               start=start)
+                               start=cells_run.local_start(args.start, site["utc_offset_h"]))
     recorder = recorder_sim.Recorder()
     with world.group():
         grid_sim = world.start("Grid", step_size=None)  # event-based: re-runs per iteration
@@ -195,16 +197,13 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
                               utc_offset_h=site["utc_offset_h"], start=start)
             if args.pv == "pvlib" else None,
         }
-        mas = None if args.no_mas else world.start(
-            "MAS", strategy=args.strategy, within_cell=args.within_cell,
-            between_cells=args.between_cells, seed=args.seed, containers=args.containers,
-            transport=args.transport, broker=args.broker, processes=args.processes,
-            timeout=args.timeout)
+        mas = None if args.no_mas else world.start("MAS", **mas_params(args))
     if args.pv == "mosaik-pv":
         sims["pv"] = world.start("MosaikPV", step_size=step,
                                  start_date=args.start.strftime("%Y-%m-%d %H:%M:%S"))
     entities = {e.eid: e for e in grid.children}
-    scenario = Scenario(world, net, recorder, recorder_sim=recorder_sim, grid_sim=grid_sim)
+    scenario = Scenario(world, net, recorder, recorder_sim=recorder_sim, grid_sim=grid_sim,
+                        mas_sim=mas)
     parents = _agents_tree(mas, args, scenario) if mas is not None else {}
     _units(args, scenario, sims, entities, weather, profiles, parents, mas)
     if mas is not None:
@@ -305,49 +304,8 @@ def _cos_phi(p_mw: float, q_mvar: float) -> float:
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
-    """Build, run, write results; returns the summary."""
-    started = clock.perf_counter()
-    scenario = build(args)
-    recorder = scenario.recorder_sim._async_model_factory._proxy.sim
-    try:
-        scenario.world.run(until=args.until, print_progress=not args.quiet)
-    except BaseException:
-        # the recorder (outside the group) holds every step that completed: keep them
-        args.out.mkdir(parents=True, exist_ok=True)
-        path = recorder.write()
-        print(f"run failed: the steps completed before the failure are in {path}",
-              file=sys.stderr)
-        _stop(scenario.world)
-        raise
-    frame = recorder.frame()
-    core_id = scenario.core.full_id if scenario.core is not None else None
-    summary = summarize(frame, scenario.units, args.step, scenario.ext_id, core_id)
-    summary["wall_time_s"] = clock.perf_counter() - started
-    summary["power_flow_s"] = scenario.grid_sim._async_model_factory._proxy.sim.power_flow_s
-    summary["agents"] = scenario.agents
-    summary["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    summary["config"] = {k: str(v) for k, v in vars(args).items()}
-    args.out.mkdir(parents=True, exist_ok=True)
-    (args.out / "summary.json").write_text(json.dumps(summary, indent=2) + "\n")
-    if not args.no_plots:
-        write_plots(frame, scenario.units, args.out, args.start, scenario.ext_id, core_id)
-    return summary
-
-
-def _stop(world: mosaik.World) -> None:
-    """After a failed run: cancel mosaik's remaining tasks and shut the world down.
-
-    Nothing (simulator runners, progress) is left pending when the process exits.
-    """
-    loop = world.loop
-    if loop.is_closed():
-        return
-    pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-    for task in pending:
-        task.cancel()
-    # the results are the cancellations just requested; the run's error is re-raised
-    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-    world.shutdown()
+    """Build and run in the run's own folder, write the results; returns the summary."""
+    return cells_run.execute(args, build)
 
 
 def main(argv: list[str] | None = None) -> dict[str, Any]:
@@ -355,7 +313,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
     args = parse_args(argv)
     summary = run(args)
     if not args.quiet:
-        print(f"\nresults in {args.out}/ (timeseries.{args.format}, summary.json, *.png)")
+        print(f"\nresults in {args.out}/ ({', '.join(summary['files'])})")
         for key in ("import_MWh", "export_MWh", "import_MWh_uncontrolled",
                     "export_MWh_uncontrolled", "curtailed_MWh", "max_line_loading_pct",
                     "min_voltage_pu", "max_voltage_pu", "agent_time_s", "wall_time_s"):
@@ -371,6 +329,13 @@ def cli(argv: list[str] | None = None) -> int:
     except MasError as exc:  # a clear message, no traceback from deep inside
         print(f"error: {type(exc).__name__}: {exc}", file=sys.stderr)
         return 1
+    except RunFolderError as exc:  # before any simulation work
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("interrupted: the steps completed before are in the run folder",
+              file=sys.stderr)
+        return 130
     return 0
 
 

@@ -60,7 +60,7 @@ def run_all(args: argparse.Namespace) -> pd.DataFrame:
         summary = cells.run(cells.parse_args([
             "--cells", "2", "--until", str(args.until), "--seed", str(args.seed),
             "--within-cell", within, "--between-cells", between, "--out", str(out),
-            "--no-plots", "--quiet"]))
+            "--overwrite", "--no-plots", "--quiet"]))
         row = {"within_cell": within, "between_cells": between}
         row.update({label: summary.get(key, 0.0 if key in ("negotiations",
                                                            "deviation_mean_MW") else None)

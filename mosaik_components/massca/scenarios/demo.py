@@ -27,6 +27,7 @@ SIM_CONFIG = {
     "Recorder": {"python": "mosaik_components.massca_results.recorder:TidyRecorder"},
 }
 STEP = 900
+START = "2019-06-21T00:00:00"  # the clock of the synthetic profiles (local time, no site)
 
 
 def positive_int(text: str) -> int:
@@ -54,7 +55,8 @@ def main(argv: list[str] | None = None) -> dict[str, float]:
     with world.group():
         mas = world.start("MAS", step_size=STEP)
         units = world.start("Units", step_size=STEP)
-    recorder = world.start("Recorder", step_size=STEP, out=str(args.out)).Recorder()
+    recorder = world.start("Recorder", step_size=STEP, out=str(args.out),
+                           start=START).Recorder()
     core = mas.MosaikAgents()
     world.connect(core, recorder, "steptime", "messages", "P_exchange[MW]",
                   "P_uncontrolled[MW]")

@@ -1,10 +1,16 @@
 """The core's side of worker processes: spawning or reaching them, proxies, messages.
 
 A :class:`WorkerLink` is one worker container (:mod:`.worker`), spawned on this
-machine or started elsewhere. The runtime keeps proxies for the agents that live
-there (:class:`RemoteUnit`, :class:`RemoteController`): they collect the unit states
-sent in each cycle's :class:`~.messages.CycleStart` and hold the results the
-worker's relay sends back, so the mosaik side reads them like local agents.
+machine (it gets the run's secret on its stdin, a pipe only this process holds) or
+started elsewhere (with the same ``--secret-file`` as the MAS's ``secret_file``). The
+MAS greets each worker (:class:`~...protocol.messages.Hello`, answered by a bound
+``Welcome`` that names the worker container's id), then sends it its part of the tree
+with the ids of every container of the run, so all later traffic is bound. The
+runtime keeps proxies for the agents that live there (:class:`RemoteUnit`,
+:class:`RemoteController`): they hold the results the worker's relay sends back, so the
+runtime reports them like those of local agents.
+Each cycle's unit states go to a worker in one
+:class:`~...protocol.messages.CycleStart`.
 """
 
 from __future__ import annotations
@@ -13,8 +19,8 @@ import asyncio
 import logging
 import subprocess
 import sys
-from collections.abc import Collection
-from dataclasses import asdict, dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from mango import Agent, AgentAddress
@@ -22,21 +28,33 @@ from mango.container.core import Container
 
 from ...model.errors import TransportError
 from ...model.hierarchy import Tree
+from ...protocol.codec import pack_state, unpack_state, unpack_target
+from ...protocol.envelope import ANY_RECEIVER
 from ...protocol.messages import (
     HOST_AID,
     CycleStart,
+    Hello,
     SetupDone,
     SetupPart,
     Shutdown,
     UnitsDone,
+    Welcome,
     Wire,
-    pack_state,
-    unpack_state,
-    unpack_target,
 )
-from ...strategies.cohda.tree import CohdaSettings
 from ...strategies.coordination import CycleInfo
-from ..transport import MessageStats, TransportConfig, drop_pooled_connections, post
+from ...strategies.negotiation import Negotiation, negotiation_spec
+from ..compat import container_of
+from ..transport import (
+    DEFAULT_MAX_FRAME,
+    MessageStats,
+    Session,
+    TransportConfig,
+    drop_pooled_connections,
+    post,
+    send_direct,
+)
+from ..transport.identity import hashable_address, sender_key
+from ..transport.security import BOUND, FROM_CID, TO_CID
 
 __all__ = ["Workers", "WorkerLink", "RemoteUnit", "RemoteController", "LinkAgent",
            "spawn_worker", "reach_worker"]
@@ -56,7 +74,6 @@ class WorkerLink:
     index: int
     address: tuple[str, int]
     process: subprocess.Popen[bytes] | None = None
-    states: dict[str, Any] = field(default_factory=dict)
     aids: dict[str, str] = field(default_factory=dict)
     #: the worker's units and controllers in its setup order (packed messages use it)
     units: list[str] = field(default_factory=list)
@@ -75,6 +92,11 @@ class WorkerLink:
             text += f", pid {self.process.pid}" + (
                 f", exited with {code}" if code is not None else "")
         return text
+
+    @property
+    def empty(self) -> bool:
+        """True if no agent of the tree lives there (it takes no part in cycles)."""
+        return not self.units and not self.controllers
 
     def stop(self) -> None:
         """End a spawned worker (closing its stdin ends it; terminate as a fallback)."""
@@ -95,18 +117,12 @@ class WorkerLink:
 
 @dataclass
 class RemoteUnit:
-    """Proxy of a unit agent in a worker."""
+    """Proxy of a unit agent in a worker: the result its worker sent back."""
 
     eid: str
     link: WorkerLink
     result: Any = None
-    state: Any = None
     done: int = -1
-
-    def begin(self, cycle: int, state: Any) -> None:
-        """Queue the unit's state for the worker's next :class:`CycleStart`."""
-        self.state = state
-        self.link.states[self.eid] = state
 
 
 @dataclass
@@ -119,31 +135,57 @@ class RemoteController:
 
 
 class LinkAgent(Agent):
-    """Receives the workers' setup replies in the core's container."""
+    """Receives the workers' welcomes and setup replies in the core's container.
 
-    def __init__(self) -> None:
+    A ``Welcome`` counts only if bound to this container (an answer to this run's
+    Hello); a ``SetupDone`` only from the address of the worker it names. Anything else
+    is counted in ``rejected``.
+    """
+
+    def __init__(self, links: dict[int, WorkerLink], stats: MessageStats) -> None:
         super().__init__()
-        self.replies: dict[int, asyncio.Future[SetupDone]] = {}
+        self.links = links
+        self.stats = stats
+        self.replies: dict[tuple[type, int], asyncio.Future[Any]] = {}
 
-    def expect(self, index: int) -> asyncio.Future[SetupDone]:
-        """A future for worker ``index``'s :class:`SetupDone`."""
-        future = self.replies[index] = asyncio.get_running_loop().create_future()
+    def expect(self, kind: type, index: int) -> asyncio.Future[Any]:
+        """A future for worker ``index``'s next message of type ``kind``."""
+        future = self.replies[kind, index] = asyncio.get_running_loop().create_future()
         return future
 
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
-        """Resolve the matching setup future."""
-        if type(content) is SetupDone and content.container in self.replies:
-            future = self.replies[content.container]
-            if not future.done():
-                future.set_result(content)
+        """Resolve the matching future with ``(content, meta)``; count the rest."""
+        kind = type(content)
+        index = getattr(content, "container", None)
+        future = self.replies.get((kind, index)) if type(index) is int else None
+        if future is None or future.done() or not self._genuine(kind, index, meta):
+            self.stats.rejected += 1
+            logger.warning("link agent rejected %s from %r", kind.__name__,
+                           meta.get("sender_addr"))
+            return
+        future.set_result((content, meta))
+
+    def _genuine(self, kind: type, index: int, meta: dict[str, Any]) -> bool:
+        if kind is Welcome:
+            return meta.get(BOUND) is True and type(meta.get(FROM_CID)) is str
+        sender = sender_key(meta)
+        return sender is not None and sender[0] == hashable_address(self.links[index].address)
 
 
-async def spawn_worker(index: int, host: str) -> WorkerLink:
-    """Start a worker process (:mod:`.worker`) here; wait for its address."""
+async def spawn_worker(index: int, host: str, secret: bytes,
+                       max_frame: int = DEFAULT_MAX_FRAME) -> WorkerLink:
+    """Start a worker process (:mod:`.worker`) here; wait for its address.
+
+    The run's secret goes down the worker's stdin (a pipe: never on a command line or
+    in the environment, where other users could read it).
+    """
     process = subprocess.Popen(
-        [sys.executable, "-m", WORKER_MODULE, "--host", host, "--port", "0", "--watch-stdin"],
+        [sys.executable, "-m", WORKER_MODULE, "--host", host, "--port", "0", "--secret-stdin",
+         "--max-frame", str(max_frame)],
         stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-    assert process.stdout is not None
+    assert process.stdout is not None and process.stdin is not None
+    process.stdin.write(secret.hex().encode() + b"\n")
+    process.stdin.flush()
     loop = asyncio.get_running_loop()
     try:
         line = await asyncio.wait_for(loop.run_in_executor(None, process.stdout.readline),
@@ -174,13 +216,13 @@ class Workers:
     """All worker containers of one runtime: start, set up, feed, read back, stop."""
 
     def __init__(self, transport: TransportConfig, strategy: dict[str, Any],
-                 settings: CohdaSettings, stats: MessageStats) -> None:
+                 stats: MessageStats, session: Session) -> None:
         self.transport = transport
         self.strategy = strategy
-        self.settings = settings
         self.stats = stats
+        self.session = session
         self.links: dict[int, WorkerLink] = {}
-        self.agent = LinkAgent()
+        self.agent = LinkAgent(self.links, stats)
         self.units: dict[str, RemoteUnit] = {}
         self.controllers: dict[str, RemoteController] = {}
         self.closing: list[asyncio.Task[Any]] = []
@@ -200,7 +242,9 @@ class Workers:
             if self.transport.workers:
                 link = reach_worker(index, self.transport.workers[index - 1])
             else:
-                link = await spawn_worker(index, self.transport.host)
+                host = self.transport.transport.host  # type: ignore[attr-defined]
+                link = await spawn_worker(index, host, self.session.secret,
+                                          self.session.max_frame)
             self.links[index] = link
 
     def proxies(self, tree: Tree, placement: dict[str, int]) -> None:
@@ -214,9 +258,29 @@ class Workers:
             else:
                 self.controllers[eid] = RemoteController(eid)
 
+    async def greet(self, timeout: float) -> None:
+        """Learn every worker container's id (a Hello, answered by a bound Welcome)."""
+        container = container_of(self.agent)
+        for index, link in self.links.items():
+            reply = self.agent.expect(Welcome, index)
+            send_direct(container, Hello(index), link.host, self.agent.aid,
+                        **{TO_CID: ANY_RECEIVER})
+            try:
+                _, meta = await asyncio.wait_for(reply, timeout)
+            except TimeoutError:
+                raise TransportError(
+                    f"container {index} ({link.describe()}) did not answer within {timeout} "
+                    "s: is it running, and was it given this run's secret (secret_file = "
+                    "its --secret-file)?") from None
+            self.session.add_peer(link.address, meta[FROM_CID])
+
     async def attach(self, tree: Tree, placement: dict[str, int], core: Agent,
-                     negotiators: Collection[str], timeout: float) -> dict[str, AgentAddress]:
+                     negotiators: Mapping[str, Negotiation], timeout: float
+                     ) -> dict[str, AgentAddress]:
         """Send every worker its part of the tree; the addresses of all their agents."""
+        await self.greet(timeout)
+        peers = {cid: list(addr) if isinstance(addr, tuple) else addr
+                 for cid, addr in self.session.peers().items()}
         addresses: dict[str, AgentAddress] = {}
         for index, link in self.links.items():
             nodes = [[eid, node.role, node.parent, node.children]
@@ -225,12 +289,14 @@ class Workers:
             link.units = [n[0] for n in nodes if n[1] == "unit"]
             link.controllers = [n[0] for n in nodes if n[1] == "controller"]
             part = SetupPart(index, [tree.root, list(core.addr.protocol_addr), core.aid], nodes,
-                             self.strategy, asdict(self.settings),
-                             [e for e in negotiators if e in local])
-            reply = self.agent.expect(index)
+                             self.strategy,
+                             {eid: negotiation_spec(n) for eid, n in negotiators.items()
+                              if eid in local},
+                             [e for e in negotiators if e in local], peers)
+            reply = self.agent.expect(SetupDone, index)
             post(self.agent, part, link.host, self.stats)
             try:
-                done = await asyncio.wait_for(reply, timeout)
+                done, _ = await asyncio.wait_for(reply, timeout)
             except TimeoutError:
                 raise TransportError(f"container {index} ({link.describe()}) did not answer "
                                      f"its setup within {timeout} s") from None
@@ -240,38 +306,41 @@ class Workers:
             addresses[f"relay {index}"] = AgentAddress(link.address, done.relay)
         return addresses
 
-    def wire(self, controller: str, children: list[str],
+    def wire(self, negotiation: Negotiation, controller: str, children: list[str],
              addresses: dict[str, AgentAddress]) -> None:
         """Tell every worker with some of ``children`` about ``controller``'s negotiation."""
         entries = {c: [list(addresses[c].protocol_addr), addresses[c].aid] for c in children}
         for link in self.links.values():
             if any(c in link.aids for c in children):
-                post(self.agent, Wire(controller, children, entries), link.host, self.stats)
+                post(self.agent, Wire(controller, children, entries,
+                                      negotiation_spec(negotiation)), link.host, self.stats)
 
-    def start_cycle(self, cycle: int, info: CycleInfo) -> None:
-        """Send every worker its units' states (queued by the proxies' ``begin``)."""
+    def start_cycle(self, cycle: int, info: CycleInfo, states: Mapping[str, Any]) -> None:
+        """Send every worker its units' states, packed in its setup order."""
         for link in self.links.values():
-            states = link.states
+            if link.empty:
+                continue
             packed = [pack_state(states[eid]) for eid in link.units]
             post(self.agent, CycleStart(cycle, info.time, info.iteration, packed), link.host,
                  self.stats)
-            link.states = {}
 
     def apply(self, message: UnitsDone) -> None:
         """A worker's results: onto the proxies; its counts into ours."""
         if message.counts is not None:
-            sent, negotiations, deviation = message.counts
+            sent, negotiations, deviation, rejected = message.counts
             self.stats.sent += int(sent)
             self.stats.negotiations += int(negotiations)
             self.stats.deviation += deviation
+            self.stats.rejected += int(rejected)
         link = self.links[message.container]
         for eid, packed in zip(link.units, message.results or [], strict=True):
             unit = self.units[eid]
             unit.result = unpack_target(packed)
             unit.done = message.cycle
-        for eid, packed in zip(link.controllers, message.controllers or [], strict=True):
+        for eid, (state, target) in zip(link.controllers, message.controllers or [],
+                                        strict=True):
             proxy = self.controllers[eid]
-            proxy.state, proxy.target = unpack_state(packed[:6]), unpack_target(packed[6:])
+            proxy.state, proxy.target = unpack_state(state), unpack_target(target)
 
     def close(self) -> None:
         """Stop spawned workers; ask reached ones to stop.
@@ -294,11 +363,14 @@ class Workers:
             logger.warning("workers %s were not told to stop (no running event loop); end "
                            "them with Ctrl-C", [link.describe() for link in reached])
             return
-        container = self.agent.context._container
+        container = container_of(self.agent)
         self.closing.append(loop.create_task(self._say_goodbye(container, reached)))
 
     async def _say_goodbye(self, container: Container, links: list[WorkerLink]) -> None:
         for link in links:
-            await container.send_message(Shutdown("MAS finished"), link.host,
-                                         sender_id=self.agent.aid)
+            try:
+                await send_direct(container, Shutdown("MAS finished"), link.host,
+                                  self.agent.aid)
+            except Exception as exc:  # e.g. never greeted: nothing bound to send with
+                logger.warning("could not tell %s to stop: %s", link.describe(), exc)
         drop_pooled_connections(container)

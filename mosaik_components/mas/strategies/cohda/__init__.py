@@ -6,14 +6,19 @@
 * :mod:`.overlay` — seeded small-world overlays (networkx, mango's topology format),
 * :mod:`.schedules` — options from a flexibility band and back to a target,
 * :mod:`.local` — an agent-free reference driver,
-* :mod:`.roles` — mango 2 roles for standalone COHDA agents,
-* :mod:`.strategy` — COHDA as the split of a controller in the MAS tree.
+* :mod:`.wire` — its messages as plain JSON data,
+* :mod:`.negotiation` — COHDA behind the :class:`~..negotiation.Negotiation` seam: how
+  a controller's children in the MAS tree agree on their targets.
+
+Standalone mango 2 roles (outside the MAS tree) are in
+:mod:`mosaik_components.mas.runtime.cohda_roles`.
 """
 
 from __future__ import annotations
 
 from .local import LocalRun, negotiate
 from .model import Candidate, Objective, SystemConfig, WorkingMemory
+from .negotiation import CohdaNegotiation, CohdaSettings
 from .overlay import neighbour_lists, small_world
 from .protocol import Done, Initiator, Participant, Solution, Start, Update
 from .schedules import options_for, target_for_net
@@ -22,5 +27,5 @@ __all__ = [
     "Objective", "SystemConfig", "Candidate", "WorkingMemory",
     "Start", "Update", "Done", "Participant", "Initiator", "Solution",
     "small_world", "neighbour_lists", "options_for", "target_for_net",
-    "LocalRun", "negotiate",
+    "LocalRun", "negotiate", "CohdaNegotiation", "CohdaSettings",
 ]

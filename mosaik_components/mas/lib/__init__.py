@@ -1,0 +1,1 @@
+"""MASSCA's ``mosaik_components.mas.lib`` for method files written for MASSCA (``lib.cohda``)."""

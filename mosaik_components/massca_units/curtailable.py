@@ -1,0 +1,69 @@
+"""``CurtailableLoad``: a load whose consumption may be shed, at a declared cost.
+
+Demand ``peak_mw * P_pu`` (``P_pu`` from a ``LoadProfile``); the MAS may shed up to
+``shed_max`` (share, 0..1) of it, never raise it. What is shed is lost, not made up
+later: energy not served, priced at ``shed_cost`` per MWh (e.g. EUR/MWh, a value of lost
+load) in the ``flex`` output. Outputs besides the power attributes: ``P_demand[MW]``,
+``P_shed[MW]`` and the counter ``E_not_served[MWh]``; with the simulator's ``horizon`` >
+1 the ``P_pu_forecast`` input gives the demand over the horizon.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from mosaik_components.mas.model.horizon import Costs
+
+from .base import Entity
+from .flexload import LOAD_ATTRS, FlexLoadSimulator
+from .setpoints import SETPOINT_ATTRS, check_finite
+from .unitflex import check_cost
+
+__all__ = ["CurtailableLoadSimulator"]
+
+META = {
+    "api_version": "3.0",
+    "type": "hybrid",
+    "models": {
+        "CurtailableLoad": {
+            "public": True,
+            "params": ["peak_mw", "shed_max", "shed_cost", "cos_phi"],
+            "attrs": [*LOAD_ATTRS, "P_shed[MW]"],
+            "trigger": SETPOINT_ATTRS,
+        },
+    },
+}
+
+
+class CurtailableLoadSimulator(FlexLoadSimulator):
+    """Curtailable loads (see the module docstring)."""
+
+    model = "CurtailableLoad"
+    prefix = "CurtailableLoad"
+
+    def __init__(self) -> None:
+        super().__init__(META)
+
+    def make(self, eid: str, peak_mw: float = 1.0, shed_max: float = 1.0,  # type: ignore[override]
+             shed_cost: float = 0.0, cos_phi: float = 1.0, **unknown: Any) -> Entity:
+        if unknown:
+            raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
+        params = {name: check_finite(f"{eid}.{name}", value) for name, value in
+                  (("peak_mw", peak_mw), ("shed_max", shed_max))}
+        if params["peak_mw"] < 0:
+            raise ValueError(f"{eid}.peak_mw must be >= 0, got {peak_mw!r}")
+        if not 0 <= params["shed_max"] <= 1:
+            raise ValueError(f"{eid}.shed_max must be in [0, 1] (share of the demand), got "
+                             f"{shed_max!r}")
+        return self.load_entity(eid, params, cos_phi,
+                                Costs(shed=check_cost(eid, "shed_cost", shed_cost)))
+
+    def bands(self, entity: Entity, demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Down to ``(1 - shed_max) x demand``, never above the demand."""
+        return demand * (1.0 - entity.params["shed_max"]), demand
+
+    def extra_outputs(self, entity: Entity) -> dict[str, Any]:
+        return {**super().extra_outputs(entity),
+                "P_shed[MW]": max(entity.state["demand"] + entity.power.p, 0.0)}

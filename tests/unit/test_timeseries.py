@@ -1,0 +1,72 @@
+"""The tidy time series: one type per column, the same in CSV, Parquet and HDF5."""
+
+import math
+
+import h5py
+import numpy as np
+import pandas as pd
+import pytest
+
+from mosaik_components.massca_results.timeseries import (
+    read_timeseries,
+    require_engine,
+    tidy_frame,
+    timeseries_path,
+    typed_value,
+    write_timeseries,
+)
+
+START = pd.Timestamp("2019-06-21T00:00:00-05:00")
+
+
+def sample() -> pd.DataFrame:
+    rows = [[t, entity, attr, typed_value(value, "test")]
+            for t in (0, 900, 1800)
+            for entity, attr, value in (("MAS-0.MosaikAgent", "converged", t != 900),
+                                        ("MAS-0.MosaikAgent", "messages", 12),
+                                        ("Grid-0.Bus-1", "Vm[pu]", 1.0 + t / 1e5),
+                                        ("PV-0.PV_0", "P[MW]", None if t == 0 else 0.5))]
+    return tidy_frame(rows, START)
+
+
+def test_values_are_typed_when_recorded():
+    assert typed_value(True, "x") == 1.0 and typed_value(False, "x") == 0.0
+    assert typed_value(np.int64(3), "x") == 3.0 and typed_value(np.bool_(True), "x") == 1.0
+    assert math.isnan(typed_value(None, "x"))
+    with pytest.raises(TypeError, match="recorder input 'a' from 'b': the recorder keeps "
+                                        "numbers and booleans, got 'on'"):
+        typed_value("on", "recorder input 'a' from 'b'")
+
+
+@pytest.mark.parametrize("fmt", ["csv", "parquet", "hdf5"])
+def test_every_format_reads_back_the_same_typed_table(tmp_path, fmt):
+    frame = sample()
+    path = write_timeseries(frame, timeseries_path(tmp_path, fmt), fmt)
+    back = read_timeseries(path)
+    assert list(back.columns) == ["time", "datetime", "entity", "attr", "value"]
+    assert back["time"].dtype == np.int64 and back["value"].dtype == np.float64
+    offsets = back["datetime"].map(lambda stamp: stamp.utcoffset()).unique()
+    assert offsets.tolist() == [pd.Timedelta(hours=-5)]
+    expected = frame if fmt != "hdf5" else frame.dropna(subset=["value"]).reset_index(drop=True)
+    pd.testing.assert_frame_equal(back, expected, check_dtype=False, check_index_type=False)
+    converged = back[back["attr"] == "converged"]["value"].tolist()
+    assert converged == [1.0, 0.0, 1.0]
+    assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
+
+
+def test_hdf5_layout_is_mosaik_hdf5s(tmp_path):
+    path = write_timeseries(sample(), tmp_path / "timeseries.h5", "hdf5")
+    with h5py.File(path, "r") as store:
+        assert store["time"][()].tolist() == [0, 900, 1800]
+        assert sorted(store["Series"]) == ["Grid-0.Bus-1", "MAS-0.MosaikAgent", "PV-0.PV_0"]
+        vm = store["Series/Grid-0.Bus-1/Vm[pu]"][()]
+        assert vm.tolist() == pytest.approx([1.0, 1.009, 1.018])
+        assert math.isnan(store["Series/PV-0.PV_0/P[MW]"][0])
+        assert store.attrs["start"] == START.isoformat()
+
+
+def test_unknown_format_and_missing_engine_are_named():
+    with pytest.raises(ValueError, match="format must be one of"):
+        require_engine("xlsx")
+    with pytest.raises(ValueError, match="unknown time-series format 'txt'"):
+        read_timeseries("x.txt")
