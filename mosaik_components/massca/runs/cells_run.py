@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
+import logging
 import resource
 import signal
 import sys
@@ -40,6 +41,8 @@ from .index import DEFAULT_ROOT, write_index
 
 __all__ = ["add_options", "check_options", "execute", "typed_config", "status_params",
            "local_start", "Outcome", "ENTITIES_FILE", "SUMMARY_FILE"]
+
+logger = logging.getLogger(__name__)
 
 KIND = "cells"
 ENTITIES_FILE = "entities.json"
@@ -128,21 +131,45 @@ class Outcome:
             self.status, self.error = "failed", f"{type(exc).__name__}: {exc}"
 
 
-@contextmanager
-def _sigterm_interrupts() -> Iterator[None]:
-    """SIGTERM raises KeyboardInterrupt in the main thread (so the run ends recorded)."""
-    if threading.current_thread() is not threading.main_thread():
-        yield
-        return
+@dataclass
+class _Interrupts:
+    """Where SIGINT/SIGTERM land: between the loop's callbacks once a world runs.
 
-    def interrupt(signum: int, frame: Any) -> None:
+    Raised inside a task, KeyboardInterrupt leaves that task half-stepped (it can then
+    never be cancelled cleanly); raised from a loop callback it stops ``run_until_complete``
+    with every task suspended at an ``await``, so cancelling them afterwards works.
+    """
+
+    loop: asyncio.AbstractEventLoop | None = None
+
+    def __call__(self, signum: int, frame: Any) -> None:
+        loop = self.loop
+        if loop is not None and loop.is_running():
+            loop.call_soon_threadsafe(_raise_interrupt)
+            return
         raise KeyboardInterrupt
 
-    previous = signal.signal(signal.SIGTERM, interrupt)
+
+def _raise_interrupt() -> None:
+    raise KeyboardInterrupt
+
+
+@contextmanager
+def _interrupts() -> Iterator[_Interrupts]:
+    """SIGINT and SIGTERM interrupt the run cleanly (so it ends recorded)."""
+    handler = _Interrupts()
+    if threading.current_thread() is not threading.main_thread():
+        yield handler
+        return
+    # a SIGINT ignored by the parent (e.g. ``cmd &`` in a script) stays ignored
+    signals = [sig for sig in (signal.SIGINT, signal.SIGTERM)
+               if signal.getsignal(sig) is not signal.SIG_IGN]
+    previous = {sig: signal.signal(sig, handler) for sig in signals}
     try:
-        yield
+        yield handler
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def open_run(args: argparse.Namespace) -> RunFolder:
@@ -162,9 +189,10 @@ def execute(args: argparse.Namespace, build: Callable[[argparse.Namespace], Any]
     run.start(typed_config(args), seeds={"seed": args.seed})
     _index(root)
     outcome, scenario, summary = Outcome(), None, {}
-    with _sigterm_interrupts():
+    with _interrupts() as interrupts:
         try:
             scenario = build(args)
+            interrupts.loop = scenario.world.loop
             outcome.timings["build_s"] = clock.perf_counter() - started
             _announce_status(run, scenario, args)
             scenario.world.run(until=args.until, print_progress=not args.quiet,
@@ -206,6 +234,7 @@ def _announce_status(run: RunFolder, scenario: Any, args: argparse.Namespace) ->
 def _cancel_pending(world: mosaik.World) -> None:
     """After a failed run: cancel mosaik's remaining tasks (runners, progress)."""
     loop = world.loop
+    loop.set_exception_handler(_abandoned_tasks_at_debug)
     pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
     for task in pending:
         task.cancel()
@@ -217,6 +246,19 @@ def _cancel_pending(world: mosaik.World) -> None:
     if stuck:
         print(f"{len(stuck)} task(s) did not end within {CANCEL_TIMEOUT_S:g} s of being "
               "cancelled; writing the results without them", file=sys.stderr)
+
+
+def _abandoned_tasks_at_debug(loop: asyncio.AbstractEventLoop, context: dict[str, Any]
+                              ) -> None:
+    """After an interrupt, a task mosaik starts while shutting down may be collected pending.
+
+    That notice (asyncio's "Task was destroyed but it is pending!") is expected for a loop
+    the run abandoned; it goes to the debug log. Everything else is reported as usual.
+    """
+    if str(context.get("message", "")).startswith("Task was destroyed but it is pending"):
+        logger.debug("abandoned after the interrupt: %r", context.get("task"))
+        return
+    loop.default_exception_handler(context)
 
 
 def _write_results(run: RunFolder, scenario: Any, args: argparse.Namespace,
