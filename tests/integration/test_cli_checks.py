@@ -66,8 +66,8 @@ def test_parquet_without_an_engine(tmp_path, capsys, monkeypatch):
     monkeypatch.setitem(sys.modules, "pyarrow", None)  # as if pyarrow were not installed
     with pytest.raises(SystemExit) as stopped:
         cells.parse_args(["--format", "parquet", "--out", str(tmp_path)])
-    assert stopped.value.code == 2
-    assert "argument --format: format 'parquet' needs pyarrow" in capsys.readouterr().err
+    assert stopped.value.code == 1
+    assert "error: argument --format: format 'parquet' needs pyarrow" in capsys.readouterr().err
 
 
 def test_a_good_command_line_passes_and_names_the_topic(tmp_path):

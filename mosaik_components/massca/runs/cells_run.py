@@ -71,13 +71,14 @@ def add_options(parser: argparse.ArgumentParser) -> None:
 
 
 def check_options(parser: argparse.ArgumentParser, args: argparse.Namespace) -> None:
-    """Errors (exit 2) for contradicting output options and missing format engines."""
+    """Contradicting output options (exit 2, argparse) and missing format engines (exit 1)."""
     if args.out is not None and (args.runs is not None or args.name is not None):
         parser.error("argument --out: give either --out DIR or --runs/--name, not both")
     try:
         require_engine(args.format)
-    except ValueError as exc:
-        parser.error(f"argument --format: {exc}")
+    except ValueError as exc:  # a missing engine, like the other up-front checks: exit 1
+        print(f"error: argument --format: {exc}", file=sys.stderr)
+        raise SystemExit(1) from None
     if args.status_port is not None and not 0 <= args.status_port <= 65535:
         parser.error(f"argument --status-port: must be within [0, 65535], got "
                      f"{args.status_port}")
