@@ -16,6 +16,7 @@ their own, air temperature is forecast perfectly. A horizon that runs past the d
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +26,7 @@ import pandas as pd
 
 from .forecasts import ForecastSpec, forecast_attr, issue
 
-__all__ = ["TimeSeries", "load_table", "WeatherSimulator", "ProfileSimulator"]
+__all__ = ["TimeSeries", "load_table", "WeatherSimulator", "ProfileSimulator", "main"]
 
 
 class TimeSeries:
@@ -216,3 +217,26 @@ class ProfileSimulator(_SourceSimulator):
         if not column:
             raise ValueError(f"{self.sid}: LoadProfile needs column=<name of the CSV column>")
         return {"P_pu": column}
+
+
+#: ``python -m mosaik_components.massca_units.timeseries NAME HOST:PORT``: NAME picks one
+SOURCES: dict[str, type[_SourceSimulator]] = {
+    "weather": WeatherSimulator, "profiles": ProfileSimulator}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start a source for mosaik's ``cmd`` mode: the first argument names it.
+
+    ``{"cmd": "%(python)s -m mosaik_components.massca_units.timeseries weather %(addr)s"}``
+    (or ``profiles``); the remaining arguments are mosaik_api_v3's.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in SOURCES:
+        raise SystemExit(f"usage: python -m {__name__} {{{','.join(SOURCES)}}} HOST:PORT "
+                         f"[mosaik_api_v3 options]; got {args[:1]}")
+    sys.argv = [sys.argv[0], *args[1:]]
+    mosaik_api_v3.start_simulation(SOURCES[args[0]](), f"massca {args[0]} source")
+
+
+if __name__ == "__main__":
+    main()
