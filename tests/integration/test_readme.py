@@ -4,10 +4,11 @@ Blocks are found by their fence language, so a new block is picked up without to
 this file:
 
 * ```` ```python ````: each in a fresh interpreter, in its own empty temporary folder;
-* ```` ```bash ````: in README order, one after another, with ``bash -e`` in one shared
+* ```` ```bash ````: with ``bash -e``, the test virtualenv's ``bin`` first on ``PATH``, in a
   temporary folder that looks like a checkout (symlinks to the repository's files, no
-  ``results/``), the test virtualenv's ``bin`` first on ``PATH`` (later blocks may use
-  what earlier ones wrote, as in the README: ``massca compare`` reads the runs before it);
+  ``results/``); the blocks of one ``##`` section run in README order in one folder (a
+  later block may use what an earlier one wrote, as ``massca compare`` reads the runs
+  before it), sections and python blocks run in parallel;
 * anything else must say what it is (``text``, ``xml``, ``toml``, ...): an unlabelled
   fence fails, so nothing runnable hides from this test.
 
@@ -22,8 +23,10 @@ runs it in full).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
+import signal
 import subprocess
 import sys
 import tempfile
@@ -51,6 +54,8 @@ INSTALL = re.compile(r"^python3 -m venv \.venv && \.venv/bin/pip install (-e )?"
 #: the Quick start's test-suite command, which only collects here (see module docstring)
 QUICK_START = {".venv/bin/python -m pytest": ".venv/bin/python -m pytest --collect-only -q"}
 BLOCK_TIMEOUT_S = 240
+#: parallel block runs (2 cores: the runs are mostly single-threaded and wait on I/O)
+WORKERS = 4
 #: entries of the repository a bash block may use, linked into its folder
 CHECKOUT_SKIP = {".git", ".venv", "results", ".pytest_cache", ".ruff_cache"}
 
@@ -60,6 +65,8 @@ class Block:
     line: int  # of the opening fence
     lang: str
     code: str
+    section: str  # the ``## `` heading above it
+
 
     @property
     def name(self) -> str:
@@ -68,16 +75,18 @@ class Block:
 
 def readme_blocks(text: str) -> list[Block]:
     """Every fenced block of ``text`` with its language and the line of its fence."""
-    blocks, open_at, lang, body = [], None, "", []
+    blocks, open_at, lang, body, section = [], None, "", [], ""
     for number, line in enumerate(text.splitlines(), 1):
         if line.startswith("```"):
             if open_at is None:
                 open_at, lang, body = number, line[3:].strip(), []
             else:
-                blocks.append(Block(open_at, lang, "\n".join(body) + "\n"))
+                blocks.append(Block(open_at, lang, "\n".join(body) + "\n", section))
                 open_at = None
         elif open_at is not None:
             body.append(line)
+        elif line.startswith("## "):
+            section = line
     assert open_at is None, f"README.md:{open_at}: fence never closed"
     return blocks
 
@@ -149,15 +158,21 @@ def _environment() -> dict[str, str]:
 
 
 def _run(argv: list[str], cwd: Path, name: str) -> tuple[str, float, str]:
+    """Run one block in its own session; whatever it leaves running is ended after it."""
     started = time.perf_counter()
+    process = subprocess.Popen(argv, cwd=cwd, env=_environment(), stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True, start_new_session=True)
     try:
-        done = subprocess.run(argv, cwd=cwd, env=_environment(), capture_output=True,
-                              text=True, timeout=BLOCK_TIMEOUT_S)
+        out, err = process.communicate(timeout=BLOCK_TIMEOUT_S)
+        error = "" if process.returncode == 0 else (
+            f"exit status {process.returncode}\n--- stdout\n{out[-3000:]}\n"
+            f"--- stderr\n{err[-3000:]}")
     except subprocess.TimeoutExpired:
-        return name, time.perf_counter() - started, f"timed out after {BLOCK_TIMEOUT_S} s"
-    error = "" if done.returncode == 0 else (
-        f"exit status {done.returncode}\n--- stdout\n{done.stdout[-3000:]}\n"
-        f"--- stderr\n{done.stderr[-3000:]}")
+        error = f"timed out after {BLOCK_TIMEOUT_S} s"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)  # e.g. a dask worker of a failed block
+        process.communicate()
     return name, time.perf_counter() - started, error
 
 
@@ -181,16 +196,23 @@ def test_every_python_and_bash_block_runs():
     # GIVEN every runnable block but the listed Docker ones
     python = [b for b in BLOCKS if b.lang == "python"]
     bash = [b for b in BLOCKS if b.lang == "bash" and not_run_reason(b) is None]
+    chains: dict[str, list[Block]] = {}
+    for block in bash:
+        chains.setdefault(block.section, []).append(block)
     with tempfile.TemporaryDirectory() as tmp:
         root = Path(tmp)
-        folders = [root / f"py-{b.line}" for b in python]
-        for folder in [*folders, root / "bash"]:
+        py_folders = [root / f"py-{b.line}" for b in python]
+        sh_folders = [root / f"sh-{chain[0].line}" for chain in chains.values()]
+        for folder in [*py_folders, *sh_folders]:
             folder.mkdir()
-        # WHEN the bash blocks run in order (one worker) beside the python blocks
-        with ThreadPoolExecutor(max_workers=3) as pool:
-            shell = pool.submit(_run_bash, bash, root / "bash")
-            results = list(pool.map(_run_python, python, folders))
-            results += shell.result()
+        # WHEN each section's bash blocks run in order, beside the other sections and the
+        # python blocks (the longest first, so the slowest chain starts at once)
+        with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+            shells = [pool.submit(_run_bash, chain, folder)
+                      for chain, folder in zip(chains.values(), sh_folders, strict=True)]
+            results = list(pool.map(_run_python, python, py_folders))
+            for shell in shells:
+                results += shell.result()
     # THEN each exits with status 0
     for name, seconds, _ in sorted(results, key=lambda r: -r[1]):
         print(f"{seconds:6.1f} s  {name}")
