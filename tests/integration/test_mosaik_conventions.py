@@ -21,6 +21,7 @@ from pathlib import Path
 import mosaik
 import mosaik_api_v3
 import pandapower as pp
+import pandas as pd
 import pytest
 
 from mosaik_components.massca.data import data_dir
@@ -225,3 +226,46 @@ def test_grid_with_a_step_size_re_runs_in_every_iteration_like_an_event_based_on
     assert (pv > 1.0).all(), pv
     assert ext.abs().max() < 0.05, ext
     assert (core - ext).abs().max() < 1e-6, (core, ext)
+
+
+def _mosaik_pv_world(fixed: bool) -> pd.DataFrame:
+    """A mosaik-pv plant alone below a cell: Weather -DNI-> PV -P[MW]-> its agent.
+
+    mosaik-pv cannot follow a setpoint (its ``scale_factor`` is a multiplicative
+    parameter), so its agent must advertise the fixed band ``[P, P]`` (``fixed``: P[MW]
+    into ``current`` and ``min``); with ``current`` alone a producer's band is ``[0, P]``.
+    """
+    config = {
+        "MAS": {"python": "mosaik_components.mas:MosaikAgents"},
+        "Weather": {"python": "mosaik_components.massca_units.timeseries:WeatherSimulator"},
+        "MosaikPV": {"python": "mosaik_components.pv.pvsimulator:PVSimulator"},
+        "Recorder": {"python": "mosaik_components.massca_results.recorder:TidyRecorder"},
+    }
+    with mosaik.World(config, debug=False) as world:
+        weather = world.start("Weather", step_size=900).Weather(
+            path=str(data_dir() / "weather_15min.csv"), start=START)
+        pv = world.start("MosaikPV", step_size=900, start_date=f"{START}:00").PV(
+            latitude=SITE["latitude"], area=5000.0, efficiency=0.2, el_tilt=30.0, az_tilt=0.0)
+        recorder_sim = world.start("Recorder", step_size=900, out="unused")
+        recorder = recorder_sim.Recorder()
+        mas = world.start("MAS", step_size=900)
+        mas.MosaikAgents()
+        cell = mas.MosaikAgents(controller=None)
+        agent = mas.MosaikAgents(controller=cell.eid, kind="producer")
+        world.connect(weather, pv, "DNI[W/m2]")
+        world.connect(pv, agent, ("P[MW]", "current"), *([("P[MW]", "min")] if fixed else []))
+        world.connect(pv, recorder, "P[MW]")
+        world.connect(agent, recorder, "P_set[MW]")
+        world.run(until=2 * 900, print_progress=False, shutdown=False)
+        frame = records_frame(recorder_sim.get_records())
+    return frame.pivot_table(index="time", columns="attr", values="value")
+
+
+def test_a_mosaik_pv_plant_takes_part_as_a_fixed_producer():
+    # GIVEN a sunny mosaik-pv plant and nothing to consume its power
+    fixed, curtailable = _mosaik_pv_world(True), _mosaik_pv_world(False)
+    assert (fixed["P[MW]"] > 0.01).all()
+    # THEN with the fixed band the agents instruct what the plant produces anyway ...
+    assert fixed["P_set[MW]"].tolist() == pytest.approx(fixed["P[MW]"].tolist())
+    # ... while the default producer band [0, P] asks for a curtailment it cannot follow
+    assert (curtailable["P_set[MW]"] < 0.5 * curtailable["P[MW]"]).all(), curtailable
