@@ -30,7 +30,8 @@ import pandas as pd
 
 from .forecasts import ForecastSpec, forecast_attr, issue
 
-__all__ = ["TimeSeries", "load_table", "WeatherSimulator", "ProfileSimulator", "main"]
+__all__ = ["MOSAIK_CSV_DATE", "TimeSeries", "load_table", "read_table", "resolve_columns",
+           "WeatherSimulator", "ProfileSimulator", "main"]
 
 
 class TimeSeries:
