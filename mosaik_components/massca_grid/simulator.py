@@ -23,6 +23,17 @@ sensitivities reuse one index layout per topology and factorise the Jacobian onc
 power flow, only when a ``CellView`` output is requested, and solve for each cell's own
 unit buses (one multi-column solve with every cell's buses at once is slower: OpenBLAS
 threads on 2 busy cores made a 550-column solve take seconds).
+
+Stepping: the simulator is *hybrid* whatever ``step_size`` is. Every input triggers a
+step (so inside a ``world.group()`` the power flow re-runs in every same-time iteration
+and the agents never act on a stale exchange), and every output is persistent (a power
+flow result holds until the next one, so the recorder and the agents may read it as a
+measurement without mosaik's "non-persistent ... non-trigger" warning). With an integer
+``step_size`` it also steps on its own every ``step_size`` seconds (profiles, no
+inputs); ``step_size=None`` steps only when inputs arrive. Both give the same results
+(mosaik-pandapower-2 itself is time-based with ``step_size`` and then re-runs only once
+per time step). ``python -m mosaik_components.massca_grid.simulator HOST:PORT`` starts it
+for mosaik's ``cmd`` mode.
 """
 
 from __future__ import annotations
@@ -32,6 +43,7 @@ import time as time_module
 from pathlib import Path
 from typing import Any
 
+import mosaik_api_v3
 import pandapower as pp
 from mosaik_components.pandapower.simulator import META as PANDAPOWER_META
 from mosaik_components.pandapower.simulator import MODEL_TO_ELEMENT_SPECS, apply_profiles
@@ -41,7 +53,7 @@ from ..mas.model.errors import ConfigError
 from .cellview import CellIndex, CellSpec, cell_index, cell_spec, grid_view
 from .sensitivity import Layout, OperatingPoint, layout_of, operating_point
 
-__all__ = ["GridSimulator", "META"]
+__all__ = ["GridSimulator", "META", "main"]
 
 RECYCLE = {"trafo": False, "gen": False, "bus_pq": True}
 TRANSFORMER_OUTPUTS = {"loading[%]": "loading_percent", "P_hv[MW]": "p_hv_mw",
@@ -53,6 +65,11 @@ META["models"]["CellView"] = {"public": True, "params": ["cell", "units", "limit
                               "attrs": ["grid"], "any_inputs": False}
 META["extra_methods"] = [*META.get("extra_methods", []), "power_flow_seconds",
                          "cell_view_seconds"]
+META["type"] = "hybrid"
+for _model in META["models"].values():  # hybrid: inputs trigger, outputs persist
+    _model.update({"trigger": list(_model["attrs"]), "non-trigger": [],
+                   "persistent": list(_model["attrs"]), "non-persistent": []})
+del _model
 
 
 class GridSimulator(PandapowerSimulator):
@@ -71,6 +88,17 @@ class GridSimulator(PandapowerSimulator):
         self._indices: dict[str, CellIndex] = {}
         self._point: OperatingPoint | None = None
         self._views: dict[str, dict[str, Any]] = {}
+
+    def init(self, sid: str, time_resolution: float = 1.0, step_size: int | None = 900
+             ) -> dict[str, Any]:
+        """As mosaik-pandapower-2, but hybrid for every ``step_size`` (module docstring)."""
+        if step_size is not None and (isinstance(step_size, bool)
+                                      or not isinstance(step_size, int) or step_size < 1):
+            raise ValueError(f"{sid}: step_size must be None or an integer >= 1, "
+                             f"got {step_size!r}")
+        super().init(sid, time_resolution, step_size)
+        self.meta["type"] = "hybrid"
+        return self.meta
 
     def create(self, num: int, model: str, **model_params: Any) -> list[Any]:
         """As mosaik-pandapower-2, plus ``CellView``; bad grid files and params are named."""
@@ -201,3 +229,12 @@ class GridSimulator(PandapowerSimulator):
         view = self._views[eid] = grid_view(index, self._point).to_dict()
         self.cell_view_s += time_module.perf_counter() - started
         return view
+
+
+def main() -> None:
+    """Start the grid simulator for mosaik's ``cmd`` mode (``%(python)s -m ... %(addr)s``)."""
+    mosaik_api_v3.start_simulation(GridSimulator(), "massca grid simulator")
+
+
+if __name__ == "__main__":
+    main()

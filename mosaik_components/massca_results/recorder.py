@@ -1,8 +1,14 @@
 """``TidyRecorder``: a mosaik sink that keeps a tidy (long) time series of every input.
 
-Time-based with ``step_size`` (so its many inputs trigger nothing and cost mosaik no
-scheduling): for each of its steps, source entity and attribute it keeps the value it
-received; started outside a ``world.group()`` it gets the settled values of each step.
+Hybrid, stepping every ``step_size`` seconds on its own; its inputs trigger nothing
+(they cost mosaik no scheduling) except the event attributes in :data:`EVENT_INPUTS`
+(the agents' setpoints, non-persistent outputs that exist only at the time they are
+sent), so connecting them raises no mosaik warning and none is missed. For each of its
+steps, source entity and attribute it keeps the value it received; started outside a
+``world.group()`` it gets the settled values of each step. An event arriving between two
+of its own steps is recorded at its own time; the regular grid of steps is kept.
+``python -m mosaik_components.massca_results.recorder HOST:PORT`` starts it for
+mosaik's ``cmd`` mode.
 Values are typed when they arrive (numbers as floats, booleans as 0/1, ``None`` as NaN;
 anything else is an error naming the source). At ``finalize`` (unless :meth:`write`
 already wrote everything) it writes ``timeseries.csv`` (``fmt="parquet"``:
@@ -28,12 +34,21 @@ from .timeseries import (
     write_timeseries,
 )
 
-__all__ = ["TidyRecorder", "records_frame"]
+__all__ = ["EVENT_INPUTS", "TidyRecorder", "main", "records_frame"]
+
+#: Inputs that trigger a step: the event (non-persistent) outputs of massca's simulators,
+#: i.e. what the agents send a unit (``mosaik_components.mas.mosaik.unit_io.UNIT_OUTPUTS``).
+EVENT_INPUTS = (
+    "P_set[MW]", "delta[MW]", "scale_factor",
+    "production[MW]", "consumption[MW]", "production_delta[MW]", "consumption_delta[MW]",
+)
 
 META = {
     "api_version": "3.0",
-    "type": "time-based",
-    "models": {"Recorder": {"public": True, "any_inputs": True, "params": [], "attrs": []}},
+    "type": "hybrid",
+    "models": {"Recorder": {"public": True, "any_inputs": True, "params": [], "attrs": [],
+                            "trigger": list(EVENT_INPUTS), "persistent": [],
+                            "non-persistent": []}},
     "extra_methods": ["get_records", "write"],
 }
 
@@ -78,7 +93,7 @@ class TidyRecorder(mosaik_api_v3.Simulator):
                     self.last[(time, src, attr)] = typed_value(
                         value, f"recorder input {attr!r} from {src!r} at time {time}")
         self.unwritten = True
-        return time + self.step_size
+        return (time // self.step_size + 1) * self.step_size  # an event keeps the grid
 
     def get_records(self) -> dict[str, Any]:
         """Everything recorded so far, JSON-compatible (a mosaik extra method).
@@ -115,3 +130,12 @@ def records_frame(records: dict[str, Any]) -> pd.DataFrame:
     """
     start = pd.Timestamp(records["start"]) if records["start"] is not None else None
     return tidy_frame(records["rows"], start)
+
+
+def main() -> None:
+    """Start the recorder for mosaik's ``cmd`` mode (``%(python)s -m ... %(addr)s``)."""
+    mosaik_api_v3.start_simulation(TidyRecorder(), "massca tidy recorder")
+
+
+if __name__ == "__main__":
+    main()

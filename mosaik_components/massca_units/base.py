@@ -27,7 +27,7 @@ from mosaik_components.mas.model.horizon import HorizonFlex
 
 from .setpoints import Direction, UnitPower, apply_setpoints, power_outputs
 
-__all__ = ["UnitSimulator", "Entity", "FLEX_ATTRS"]
+__all__ = ["UnitSimulator", "Entity", "FLEX_ATTRS", "start_cmd"]
 
 #: Output attributes every unit simulator has besides its power attributes.
 FLEX_ATTRS = ["flex"]
@@ -90,7 +90,7 @@ class UnitSimulator(mosaik_api_v3.Simulator):
              horizon: int = 1, **params: Any) -> dict[str, Any]:
         """Simulator params: ``step_size`` (s), ``horizon`` (intervals of the ``flex``).
 
-        Subclasses take further simulator params (:meth:`configure`).
+        Subclasses take further simulator params (:meth:`configure_params`).
         """
         if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
             raise ValueError(f"{sid}: step_size must be an integer >= 1, got {step_size!r}")
@@ -103,7 +103,7 @@ class UnitSimulator(mosaik_api_v3.Simulator):
         self.sid = sid
         self.step_size = step_size
         self.horizon = horizon
-        self.configure(**params)
+        self.configure_params(**params)
         return self.meta
 
     @property
@@ -111,8 +111,8 @@ class UnitSimulator(mosaik_api_v3.Simulator):
         """The step (one interval of the horizon) in hours."""
         return self.step_size / 3600
 
-    def configure(self, **params: Any) -> None:
-        """Simulator-level params (none by default)."""
+    def configure_params(self, **params: Any) -> None:
+        """Simulator-level params (none by default; not mosaik_api_v3's ``configure``)."""
         if params:
             raise ValueError(f"{self.sid}: unknown simulator parameter(s) {sorted(params)}")
 
@@ -170,3 +170,12 @@ class UnitSimulator(mosaik_api_v3.Simulator):
                 raise ValueError(f"{self.sid}.{eid}: no output attribute(s) {missing}")
             data[eid] = {a: values[a] for a in attrs}
         return data
+
+
+def start_cmd(simulator: mosaik_api_v3.Simulator) -> None:
+    """Serve ``simulator`` to a mosaik world that started this process in ``cmd`` mode.
+
+    Each simulator module's ``main()`` calls it, so ``SIM_CONFIG`` entries such as
+    ``{"cmd": "%(python)s -m mosaik_components.massca_units.battery %(addr)s"}`` work.
+    """
+    mosaik_api_v3.start_simulation(simulator, type(simulator).__doc__ or "")

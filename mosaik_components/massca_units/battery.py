@@ -32,11 +32,11 @@ import numpy as np
 from mosaik_components.mas.model.errors import StateError
 from mosaik_components.mas.model.horizon import Band, Costs, EnergyLimit, HorizonFlex
 
-from .base import FLEX_ATTRS, Entity, UnitSimulator
+from .base import FLEX_ATTRS, Entity, UnitSimulator, start_cmd
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
 from .unitflex import check_cost
 
-__all__ = ["BatterySimulator", "battery_band", "battery_flex", "next_soc"]
+__all__ = ["BatterySimulator", "battery_band", "battery_flex", "next_soc", "main"]
 
 META = {
     "api_version": "3.0",
@@ -218,3 +218,12 @@ def _check_soc(eid: str, p: dict[str, float]) -> None:
         raise ValueError(f"{eid}.soc_init ({p['soc_init']}) contradicts the limits [soc_min, "
                          f"soc_max] = [{p['soc_min']}, {p['soc_max']}]; need 0 <= soc_min <= "
                          "soc_init <= soc_max <= 1")
+
+
+def main() -> None:
+    """Start the simulator for mosaik's ``cmd`` mode (``%(python)s -m ... %(addr)s``)."""
+    start_cmd(BatterySimulator())
+
+
+if __name__ == "__main__":
+    main()

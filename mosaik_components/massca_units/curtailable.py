@@ -16,12 +16,12 @@ import numpy as np
 
 from mosaik_components.mas.model.horizon import Costs
 
-from .base import Entity
+from .base import Entity, start_cmd
 from .flexload import LOAD_ATTRS, FlexLoadSimulator
 from .setpoints import SETPOINT_ATTRS, check_finite
 from .unitflex import check_cost
 
-__all__ = ["CurtailableLoadSimulator"]
+__all__ = ["CurtailableLoadSimulator", "main"]
 
 META = {
     "api_version": "3.0",
@@ -67,3 +67,12 @@ class CurtailableLoadSimulator(FlexLoadSimulator):
     def extra_outputs(self, entity: Entity) -> dict[str, Any]:
         return {**super().extra_outputs(entity),
                 "P_shed[MW]": max(entity.state["demand"] + entity.power.p, 0.0)}
+
+
+def main() -> None:
+    """Start the simulator for mosaik's ``cmd`` mode (``%(python)s -m ... %(addr)s``)."""
+    start_cmd(CurtailableLoadSimulator())
+
+
+if __name__ == "__main__":
+    main()

@@ -22,11 +22,11 @@ import numpy as np
 
 from mosaik_components.mas.model.horizon import Costs
 
-from .base import FLEX_ATTRS, Entity, UnitSimulator
+from .base import FLEX_ATTRS, Entity, UnitSimulator, start_cmd
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
 from .unitflex import check_cost, consumer_flex, required_forecast
 
-__all__ = ["FlexLoadSimulator", "load_band", "profile_demand"]
+__all__ = ["FlexLoadSimulator", "load_band", "profile_demand", "main"]
 
 LOAD_ATTRS = ["P_pu", "P_pu_forecast", "P_demand[MW]", "E_not_served[MWh]", *SETPOINT_ATTRS,
               *POWER_ATTRS, *FLEX_ATTRS, "Q[MVar]", "Q_load[MVar]"]
@@ -124,3 +124,12 @@ class FlexLoadSimulator(UnitSimulator):
     def extra_outputs(self, entity: Entity) -> dict[str, Any]:
         q = -entity.power.p * entity.params["tan_phi"]
         return {"Q[MVar]": -q, "Q_load[MVar]": q, "P_demand[MW]": entity.state["demand"]}
+
+
+def main() -> None:
+    """Start the simulator for mosaik's ``cmd`` mode (``%(python)s -m ... %(addr)s``)."""
+    start_cmd(FlexLoadSimulator())
+
+
+if __name__ == "__main__":
+    main()

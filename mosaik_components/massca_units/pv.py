@@ -24,12 +24,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from .base import FLEX_ATTRS, Entity, UnitSimulator
+from .base import FLEX_ATTRS, Entity, UnitSimulator, start_cmd
 from .forecasts import forecast_attr
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
 from .unitflex import check_cost, producer_flex, required_forecast
 
-__all__ = ["PVSimulator", "pv_power", "pv_power_series", "sun_position"]
+__all__ = ["PVSimulator", "pv_power", "pv_power_series", "sun_position", "main"]
 
 WEATHER = ["GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]", "T_air[degC]", "wind_speed[m/s]"]
 META = {
@@ -115,7 +115,7 @@ class PVSimulator(UnitSimulator):
         #: the sun's position by simulation time (s): the horizon rolls, the sun repeats
         self.sun: dict[int, np.ndarray] = {}
 
-    def configure(self, latitude: float = 52.52, longitude: float = 13.40,
+    def configure_params(self, latitude: float = 52.52, longitude: float = 13.40,
                   altitude: float = 34.0, utc_offset_h: float = 1.0,
                   start: str = "2019-01-01 00:00", albedo: float = 0.2,
                   **unknown: Any) -> None:
@@ -221,3 +221,12 @@ class PVSimulator(UnitSimulator):
     def extra_outputs(self, entity: Entity) -> dict[str, Any]:
         return {"P_available[MW]": entity.power.p_max, "POA[W/m2]": entity.state["poa"],
                 "P_curtailed[MW]": entity.power.p_max - entity.power.p}
+
+
+def main() -> None:
+    """Start the simulator for mosaik's ``cmd`` mode (``%(python)s -m ... %(addr)s``)."""
+    start_cmd(PVSimulator())
+
+
+if __name__ == "__main__":
+    main()

@@ -41,13 +41,13 @@ from mosaik_components.mas.model.horizon import (
     impossible,
 )
 
-from .base import FLEX_ATTRS, Entity, UnitSimulator
+from .base import FLEX_ATTRS, Entity, UnitSimulator, start_cmd
 from .flexload import profile_demand
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
 from .unitflex import check_cost
 
 __all__ = ["ShiftableLoadSimulator", "served_bounds", "served_bounds_batch", "deferrable_flex",
-           "serve"]
+           "serve", "main"]
 
 META = {
     "api_version": "3.0",
@@ -290,3 +290,12 @@ class ShiftableLoadSimulator(UnitSimulator):
         backlog = float(end[:, 1].sum()) if end is not None else 0.0
         return {"P_demand[MW]": entity.state["demand"], "backlog[MWh]": backlog,
                 "Q[MVar]": -q, "Q_load[MVar]": q}
+
+
+def main() -> None:
+    """Start the simulator for mosaik's ``cmd`` mode (``%(python)s -m ... %(addr)s``)."""
+    start_cmd(ShiftableLoadSimulator())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,9 +1,13 @@
 """Time-series sources: weather (``Weather``) and load profiles (``LoadProfile``).
 
 Both read a CSV whose first column ``time`` holds timestamps (one fixed frequency) and
-publish the row at ``start + simulation time``. A missing file, column or timestamp, a
-step that does not land on the data's grid, or a non-finite value raises an error
-naming the file, the column and the time.
+publish the row at ``start + simulation time``. They also read mosaik-csv's format (as
+MASSCA's and mosaik-pv's data files are): a first line with the model name (optional),
+then a header whose first column ``Date`` holds ``YYYY-MM-DD HH:mm:ss`` timestamps, and
+columns named after the attributes (``DNI[W/m2]``, ``P_pu`` or any ``column=``); such a
+weather file may hold only some of the weather attributes. A missing file, column or
+timestamp, a step that does not land on the data's grid, or a non-finite value raises
+an error naming the file, the line, the column and the time.
 
 With ``horizon=H`` (model parameter, intervals of the simulator's ``step_size``) an
 entity also publishes a forecast of every attribute over the next ``H`` intervals
@@ -16,6 +20,7 @@ their own, air temperature is forecast perfectly. A horizon that runs past the d
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +30,8 @@ import pandas as pd
 
 from .forecasts import ForecastSpec, forecast_attr, issue
 
-__all__ = ["TimeSeries", "load_table", "WeatherSimulator", "ProfileSimulator"]
+__all__ = ["MOSAIK_CSV_DATE", "TimeSeries", "load_table", "read_table", "resolve_columns",
+           "WeatherSimulator", "ProfileSimulator", "main"]
 
 
 class TimeSeries:
@@ -76,29 +82,97 @@ class TimeSeries:
                              f"{self.path} ends {self.frame.index[-1]}")
 
 
-def load_table(path: Path, columns: list[str]) -> pd.DataFrame:
-    """Read and check a time-indexed CSV (see the module docstring)."""
+#: mosaik-csv's (default) timestamp format, ``YYYY-MM-DD HH:mm:ss`` in its own notation
+MOSAIK_CSV_DATE = "%Y-%m-%d %H:%M:%S"
+
+
+def read_table(path: Path) -> tuple[pd.DataFrame, str | None, int]:
+    """A data file's table of text values indexed by time.
+
+    Returns ``(frame, model, header_line)``: ``model`` is the mosaik-csv model name (the
+    first line when it holds one field; ``""`` for a mosaik-csv file without it) or None
+    for massca's format, ``header_line`` the 1-based line of the column names. massca's
+    format: header ``time,...`` with any timestamp pandas reads. mosaik-csv's: an
+    optional model-name line, then a header whose first column (``Date``; any name after
+    a model-name line, as mosaik-csv allows) holds ``YYYY-MM-DD HH:mm:ss`` timestamps;
+    ``# comments`` after a column name are dropped.
+    A timestamp that does not parse is an error naming the file, the line and the value.
+    """
     if not path.is_file():
         raise FileNotFoundError(f"data file {str(path)!r} does not exist")
+    with path.open(encoding="utf-8", errors="replace") as file:
+        first = file.readline().strip()
+    model_line = bool(first) and "," not in first
+    header_line = 2 if model_line else 1
     try:
-        frame = pd.read_csv(path, index_col="time", parse_dates=["time"])
+        raw = pd.read_csv(path, skiprows=header_line - 1, dtype=str, keep_default_na=False)
     except (ValueError, pd.errors.ParserError) as exc:
         raise ValueError(f"{path}: cannot read a 'time' column and values ({exc})") from None
+    names = [str(c).split("#", 1)[0].strip() for c in raw.columns]
+    if not names or (names[0] != "time" and not model_line and names[0] != "Date"):
+        raise ValueError(f"{path}, line {header_line}: the first column must be 'time' "
+                         f"(massca) or 'Date' (mosaik-csv), got {names[:1]}")
+    model = first if model_line else (None if names[0] == "time" else "")
+    raw.columns = names
+    stamps = raw.iloc[:, 0].str.strip()
+    if model is None:
+        times = pd.to_datetime(stamps, errors="coerce")
+    else:
+        times = pd.to_datetime(stamps, format=MOSAIK_CSV_DATE, errors="coerce")
+    bad = np.flatnonzero(times.isna().to_numpy())
+    if bad.size:
+        row = int(bad[0])
+        expected = "a timestamp" if model is None else "YYYY-MM-DD HH:mm:ss (mosaik-csv)"
+        raise ValueError(f"{path}, line {header_line + 1 + row}: {names[0]} "
+                         f"{stamps.iat[row]!r} is not {expected}")
+    frame = raw.iloc[:, 1:].set_axis(pd.DatetimeIndex(times, name="time"))
+    return frame, model, header_line
+
+
+def load_table(path: Path, columns: list[str]) -> pd.DataFrame:
+    """Read and check a time-indexed CSV in massca's or mosaik-csv's format.
+
+    Formats: :func:`read_table`. Every value of ``columns`` must be a finite number (an
+    error names the file, line, column, time and value); the timestamps must increase at
+    one fixed frequency.
+    """
+    frame, _, header_line = read_table(path)
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise ValueError(f"{path}: missing column(s) {missing}; has {list(frame.columns)}")
     frame = frame[columns]
-    numbers = frame.apply(pd.to_numeric, errors="coerce")  # text -> NaN, named below
+    numbers = frame.apply(lambda c: pd.to_numeric(c.str.strip(), errors="coerce"))
     bad = ~np.isfinite(numbers.to_numpy(dtype=float, na_value=np.nan))
     if bad.any():
         row, col = map(int, np.argwhere(bad)[0])
-        raise ValueError(f"{path}: column {columns[col]!r} at {frame.index[row]} is not a "
-                         f"finite number ({frame.iat[row, col]!r})")
-    frame = numbers
+        raise ValueError(f"{path}, line {header_line + 1 + row}: column {columns[col]!r} at "
+                         f"{frame.index[row]} is not a finite number ({frame.iat[row, col]!r})")
+    frame = numbers.astype(float)
     steps = frame.index.to_series().diff().dropna()
     if len(frame) < 2 or steps.nunique() != 1 or steps.iloc[0] <= pd.Timedelta(0):
         raise ValueError(f"{path}: timestamps must increase at one fixed frequency")
     return frame
+
+
+def resolve_columns(path: Path, columns: dict[str, str]) -> dict[str, str]:
+    """Attribute -> column of the file: the named column, else the attribute's own name.
+
+    A mosaik-csv file names its columns after attributes (``DNI[W/m2]``) and may hold only
+    some of them (mosaik-pv reads ``DNI[W/m2]`` alone): its entity then gives only those
+    (at least one). A massca file must have every column (:func:`load_table` names what
+    is missing).
+    """
+    frame, model, _ = read_table(path)
+    have = set(frame.columns)
+    resolved = {attr: col if col in have or attr not in have else attr
+                for attr, col in columns.items()}
+    if model is None:
+        return resolved
+    present = {attr: col for attr, col in resolved.items() if col in have}
+    if not present:
+        wanted = sorted({*columns.values(), *columns} - {""})
+        raise ValueError(f"{path}: none of the columns {wanted}; has {sorted(have)}")
+    return present
 
 
 class _SourceSimulator(mosaik_api_v3.Simulator):
@@ -133,7 +207,7 @@ class _SourceSimulator(mosaik_api_v3.Simulator):
     def create(self, num: int, model: str, path: str, start: str, column: str | None = None,
                horizon: int | None = None, forecast: str = "perfect", sigma: float = 0.0,
                seed: int = 0, until: int | None = None) -> list[dict[str, Any]]:
-        columns = self.columns(column)
+        columns = resolve_columns(Path(path), self.columns(column))
         series = TimeSeries(path, list(dict.fromkeys(columns.values())), start)
         positions = {attr: list(dict.fromkeys(columns.values())).index(col)
                      for attr, col in columns.items()}
@@ -187,7 +261,9 @@ class _SourceSimulator(mosaik_api_v3.Simulator):
                     continue
                 base = next((a for a in positions if forecast_attr(a) == attr), None)
                 if base is None:
-                    raise ValueError(f"{self.sid}.{eid}: no output attribute {attr!r}")
+                    raise ValueError(f"{self.sid}.{eid}: no output attribute {attr!r} (data "
+                                     f"file {self.tables[eid][0].path} gives "
+                                     f"{sorted(positions)})")
                 if self.specs[eid] is None:
                     raise ValueError(f"{self.sid}.{eid}: {attr} needs a forecast: create the "
                                      "entity with horizon=<intervals>")
@@ -216,3 +292,26 @@ class ProfileSimulator(_SourceSimulator):
         if not column:
             raise ValueError(f"{self.sid}: LoadProfile needs column=<name of the CSV column>")
         return {"P_pu": column}
+
+
+#: ``python -m mosaik_components.massca_units.timeseries NAME HOST:PORT``: NAME picks one
+SOURCES: dict[str, type[_SourceSimulator]] = {
+    "weather": WeatherSimulator, "profiles": ProfileSimulator}
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Start a source for mosaik's ``cmd`` mode: the first argument names it.
+
+    ``{"cmd": "%(python)s -m mosaik_components.massca_units.timeseries weather %(addr)s"}``
+    (or ``profiles``); the remaining arguments are mosaik_api_v3's.
+    """
+    args = list(sys.argv[1:] if argv is None else argv)
+    if not args or args[0] not in SOURCES:
+        raise SystemExit(f"usage: python -m {__name__} {{{','.join(SOURCES)}}} HOST:PORT "
+                         f"[mosaik_api_v3 options]; got {args[:1]}")
+    sys.argv = [sys.argv[0], *args[1:]]
+    mosaik_api_v3.start_simulation(SOURCES[args[0]](), f"massca {args[0]} source")
+
+
+if __name__ == "__main__":
+    main()

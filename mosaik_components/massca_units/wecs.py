@@ -21,12 +21,12 @@ from typing import Any
 
 import numpy as np
 
-from .base import FLEX_ATTRS, Entity, UnitSimulator
+from .base import FLEX_ATTRS, Entity, UnitSimulator, start_cmd
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
 from .unitflex import check_cost, producer_flex, required_forecast
 
 __all__ = ["WecsSimulator", "parametric_power", "parametric_power_array", "turbine_curve",
-           "hub_wind_speed"]
+           "hub_wind_speed", "main"]
 
 META = {
     "api_version": "3.0",
@@ -158,3 +158,12 @@ class WecsSimulator(UnitSimulator):
     def extra_outputs(self, entity: Entity) -> dict[str, Any]:
         return {"v_hub[m/s]": entity.state["v_hub"], "P_available[MW]": entity.power.p_max,
                 "P_curtailed[MW]": entity.power.p_max - entity.power.p}
+
+
+def main() -> None:
+    """Start the simulator for mosaik's ``cmd`` mode (``%(python)s -m ... %(addr)s``)."""
+    start_cmd(WecsSimulator())
+
+
+if __name__ == "__main__":
+    main()
