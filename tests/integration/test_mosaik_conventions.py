@@ -66,7 +66,7 @@ def test_every_simulator_module_has_a_main_that_serves_its_simulator(monkeypatch
         timeseries.main(["rain", "127.0.0.1:5555"])
 
 
-def _pv_world(cmd: bool, until: int) -> dict:
+def _pv_world(cmd: bool, until: int, out: Path) -> dict:
     """Weather -> PV -> Recorder; with ``cmd`` weather, PV and recorder are subprocesses."""
     def entry(module: str, cls: str, arg: str = "") -> dict[str, str]:
         if cmd:
@@ -82,7 +82,7 @@ def _pv_world(cmd: bool, until: int) -> dict:
         weather = world.start("Weather", step_size=900).Weather(
             path=str(data_dir() / "weather_15min.csv"), start=START)
         pv = world.start("PV", step_size=900, start=START, **SITE).PV(peak_mw=2.0)
-        recorder_sim = world.start("Recorder", step_size=900, out="unused")
+        recorder_sim = world.start("Recorder", step_size=900, out=str(out))
         recorder = recorder_sim.Recorder()
         world.connect(weather, pv, "GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]", "T_air[degC]",
                       "wind_speed[m/s]")
@@ -91,11 +91,11 @@ def _pv_world(cmd: bool, until: int) -> dict:
         return recorder_sim.get_records()
 
 
-def test_units_and_recorder_run_as_cmd_subprocesses_like_in_process():
+def test_units_and_recorder_run_as_cmd_subprocesses_like_in_process(tmp_path):
     # GIVEN weather, PV and recorder each started with mosaik's cmd mode
     until = 4 * 900
-    remote = records_frame(_pv_world(cmd=True, until=until))
-    local = records_frame(_pv_world(cmd=False, until=until))
+    remote = records_frame(_pv_world(cmd=True, until=until, out=tmp_path / 'true'))
+    local = records_frame(_pv_world(cmd=False, until=until, out=tmp_path / 'false'))
     # THEN they stepped every 15 min, produced at midday, and match the in-process run
     assert remote["time"].tolist() == [0, 900, 1800, 2700]
     assert (remote["value"] > 0.1).all()
@@ -153,7 +153,7 @@ def test_no_shipped_scenario_makes_mosaik_warn_about_connections(tmp_path):
         assert "non-persistent attribute" not in out + err, name
 
 
-def _grid_world(grid_step: int | None) -> tuple[list, list]:
+def _grid_world(grid_step: int | None, out: Path) -> tuple[list, list]:
     """A sunny hour on a 2-bus feeder: PV (6 MW peak) could export beyond a ~1.7 MW load;
     the agents balance the cell (zero exchange) by curtailing PV.
 
@@ -181,7 +181,7 @@ def _grid_world(grid_step: int | None) -> tuple[list, list]:
             path=str(data_dir() / "weather_15min.csv"), start=START)
         profile = world.start("Profiles", step_size=900).LoadProfile(
             path=str(data_dir() / "load_profiles_15min.csv"), start=START, column="g0")
-        recorder_sim = world.start("Recorder", step_size=900, out="unused")
+        recorder_sim = world.start("Recorder", step_size=900, out=str(out))
         recorder = recorder_sim.Recorder()
         with world.group():
             grid = world.start("Grid", step_size=grid_step).Grid(net=net)
@@ -209,9 +209,9 @@ def _grid_world(grid_step: int | None) -> tuple[list, list]:
     return frame
 
 
-def test_grid_with_a_step_size_re_runs_in_every_iteration_like_an_event_based_one():
+def test_grid_with_a_step_size_re_runs_in_every_iteration_like_an_event_based_one(tmp_path):
     # GIVEN the same sunny hour with the grid stepped every 900 s and only on inputs
-    stepped, on_inputs = _grid_world(900), _grid_world(None)
+    stepped, on_inputs = _grid_world(900, tmp_path / "a"), _grid_world(None, tmp_path / "b")
     # THEN both give the same unit powers and exchange at every recorded time
     key = ["time", "entity", "attr"]
     a, b = stepped.sort_values(key), on_inputs.sort_values(key)
@@ -228,7 +228,7 @@ def test_grid_with_a_step_size_re_runs_in_every_iteration_like_an_event_based_on
     assert (core - ext).abs().max() < 1e-6, (core, ext)
 
 
-def _mosaik_pv_world(fixed: bool) -> pd.DataFrame:
+def _mosaik_pv_world(fixed: bool, out: Path) -> pd.DataFrame:
     """A mosaik-pv plant alone below a cell: Weather -DNI-> PV -P[MW]-> its agent.
 
     mosaik-pv cannot follow a setpoint (its ``scale_factor`` is a multiplicative
@@ -246,7 +246,7 @@ def _mosaik_pv_world(fixed: bool) -> pd.DataFrame:
             path=str(data_dir() / "weather_15min.csv"), start=START)
         pv = world.start("MosaikPV", step_size=900, start_date=f"{START}:00").PV(
             latitude=SITE["latitude"], area=5000.0, efficiency=0.2, el_tilt=30.0, az_tilt=0.0)
-        recorder_sim = world.start("Recorder", step_size=900, out="unused")
+        recorder_sim = world.start("Recorder", step_size=900, out=str(out))
         recorder = recorder_sim.Recorder()
         mas = world.start("MAS", step_size=900)
         mas.MosaikAgents()
@@ -261,9 +261,10 @@ def _mosaik_pv_world(fixed: bool) -> pd.DataFrame:
     return frame.pivot_table(index="time", columns="attr", values="value")
 
 
-def test_a_mosaik_pv_plant_takes_part_as_a_fixed_producer():
+def test_a_mosaik_pv_plant_takes_part_as_a_fixed_producer(tmp_path):
     # GIVEN a sunny mosaik-pv plant and nothing to consume its power
-    fixed, curtailable = _mosaik_pv_world(True), _mosaik_pv_world(False)
+    fixed = _mosaik_pv_world(True, tmp_path / "a")
+    curtailable = _mosaik_pv_world(False, tmp_path / "b")
     assert (fixed["P[MW]"] > 0.01).all()
     # THEN with the fixed band the agents instruct what the plant produces anyway ...
     assert fixed["P_set[MW]"].tolist() == pytest.approx(fixed["P[MW]"].tolist())
