@@ -31,6 +31,7 @@ import pandas as pd
 
 from mosaik_components.mas.model.grid import GridLimits
 from mosaik_components.massca_results.atomic import write_json
+from mosaik_components.massca_results.kpis import kpis
 from mosaik_components.massca_results.plots import write_plots
 from mosaik_components.massca_results.recorder import records_frame
 from mosaik_components.massca_results.summary import coverage, json_ready, summarize
@@ -284,6 +285,9 @@ def _write_results(run: RunFolder, scenario: Any, args: argparse.Namespace,
                                **coverage(frame, args.step, args.until)}
     if scenario is not None and summary["steps"] > 0:
         summary.update(summarize(frame, scenario.units, args.step, scenario.ext_id, core_id))
+        if getattr(scenario, "planning", None) is not None:  # energy-true units, a tariff
+            summary["kpis"] = kpis(frame, args.step, scenario.units, scenario.ext_id,
+                                   **scenario.planning)
         summary["power_flow_s"] = scenario.grid_sim.power_flow_seconds()
         summary["agents"] = scenario.agents
     summary["wall_time_s"] = clock.perf_counter() - started

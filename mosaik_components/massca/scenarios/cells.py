@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import random
 import sys
 from collections.abc import Callable
@@ -33,7 +34,7 @@ from mosaik_components.massca_grid.cells import build_cells
 from ..data import data_dir
 from ..runs import cells_run
 from ..runs.folder import RunFolderError
-from .checks import enforce, mas_params
+from .checks import enforce, mas_params, plans
 
 DATA = data_dir()
 SIM_CONFIG = {
@@ -42,6 +43,7 @@ SIM_CONFIG = {
     "Weather": {"python": "mosaik_components.massca_units.timeseries:WeatherSimulator"},
     "Profiles": {"python": "mosaik_components.massca_units.timeseries:ProfileSimulator"},
     "FlexLoad": {"python": "mosaik_components.massca_units.flexload:FlexLoadSimulator"},
+    "Shiftable": {"python": "mosaik_components.massca_units.shiftable:ShiftableLoadSimulator"},
     "PV": {"python": "mosaik_components.massca_units.pv:PVSimulator"},
     "MosaikPV": {"python": "mosaik_components.pv.pvsimulator:PVSimulator"},
     "WECS": {"python": "mosaik_components.massca_units.wecs:WecsSimulator"},
@@ -52,6 +54,20 @@ PROFILE_OF_CLASS = {"residential": "h0", "commercial": "g0"}
 WIND_CURVE = {"v_rated": 13.0, "v_cut_in": 3.5, "v_cut_out": 25.0}  # MASSCA's WECS
 UNIT_ATTRS = ("P[MW]", "P_min[MW]", "P_max[MW]")
 RECORDED_UNIT_ATTRS = (*UNIT_ATTRS, "limited[MW]")
+#: what the energy-true units record beyond their power (look-ahead planning)
+ENERGY_ATTRS = {"shiftable": ("P_demand[MW]", "backlog[MWh]", "E_shifted[MWh]",
+                              "E_overdue[MWh]"),
+                "battery": ("SOC[MWh]", "cycles")}
+#: EUR/MWh a plan pays per MWh deferred / discharged: small, so that among equally cheap
+#: plans the one that serves load at once and cycles the battery least wins (without it a
+#: rolling plan defers "for free" until a deadline forces the load into a dear hour)
+SHIFT_COST = 1.0
+#: the default tariff (EUR/MWh per hour from midnight): an illustrative time-of-use tariff,
+#: not market data; give your own with --price
+TOU_TARIFF = [60.0] * 6 + [90.0] * 11 + [160.0] * 4 + [90.0] + [60.0] * 2
+WEAR_COST = 1.0
+WEATHER_ATTRS = ("GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]", "T_air[degC]", "wind_speed[m/s]")
+
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:
@@ -78,6 +94,18 @@ def timestamp(text: str) -> pd.Timestamp:
         return pd.Timestamp(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a timestamp: {text!r}") from None
+
+
+def price_list(text: str) -> list[float]:
+    """A tariff: one number or comma-separated numbers (argparse type)."""
+    try:
+        values = [float(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not numbers: {text!r}") from None
+    if not all(math.isfinite(v) for v in values) or 86400 % len(values):
+        raise argparse.ArgumentTypeError(
+            f"must be finite numbers dividing the day evenly (1, 24, 96, ...), got {text!r}")
+    return values
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -114,7 +142,25 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--timeout", type=float, default=30.0,
                         help="seconds one coordination cycle may take before it fails")
     parser.add_argument("--flex", type=float, default=0.2,
-                        help="load flexibility: share a load may move down or up")
+                        help="load flexibility: share a load may move down or up (with "
+                             "--strategy lookahead: the share of each load that is shiftable)")
+    planning = parser.add_argument_group("look-ahead planning (--strategy lookahead)")
+    planning.add_argument("--objective", choices=["cost", "peak", "exchange"], default="cost",
+                          help="what the plan minimises over the horizon: the peak import, "
+                               "the absolute exchange, or the cost under --price")
+    planning.add_argument("--price", type=price_list, default=TOU_TARIFF,
+                          help="EUR/MWh: one number or comma-separated values dividing the "
+                               "day evenly from midnight (24: hourly); default: an "
+                               "illustrative time-of-use tariff (night 22-6 h 60, day 90, "
+                               "evening peak 17-21 h 160)")
+    planning.add_argument("--horizon-h", type=positive_int, default=24,
+                          help="planning horizon in hours (forecasts over it)")
+    planning.add_argument("--forecast", choices=["perfect", "persistence", "noisy"],
+                          default="perfect", help="forecasts of weather and load profiles")
+    planning.add_argument("--forecast-sigma", type=float, default=0.1,
+                          help="relative error of --forecast noisy (seeded by --seed)")
+    planning.add_argument("--max-delay-h", type=float, default=4.0,
+                          help="deferred load must be served within this many hours")
     parser.add_argument("--der-scale", type=float, default=1.0,
                         help="multiply the CIGRE PV and wind ratings (1: as CIGRE; the "
                              "feeders then always import, larger values give surplus hours)")
@@ -156,6 +202,9 @@ class Scenario:
     grid_sim: Any = None
     agents: int = 0
     mas_sim: Any = None
+    #: with a planning strategy: the arguments of ``massca_results.kpis.kpis`` beyond the
+    #: series (battery capacities, the tariff and the time of day at 0)
+    planning: dict[str, Any] | None = None
 
 
 def build(args: argparse.Namespace) -> Scenario:
@@ -175,11 +224,18 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
               args: argparse.Namespace) -> Scenario:
     start = str(args.start)
     step = args.step
+    planned = plans(args)
+    horizon = args.horizon_h * 3600 // step if planned else None
+    sources: dict[str, Any] = {"start": start}
+    if planned:  # forecasts over the horizon, from every step of the run
+        sources.update(horizon=horizon, until=int(args.until), forecast=args.forecast,
+                       sigma=args.forecast_sigma if args.forecast == "noisy" else 0.0,
+                       seed=args.seed)
     weather = world.start("Weather", step_size=step).Weather(
-        path=str(DATA / "weather_15min.csv"), start=start)
+        path=str(DATA / "weather_15min.csv"), **sources)
     profiles_sim = world.start("Profiles", step_size=step)
     profiles = {name: profiles_sim.LoadProfile(path=str(DATA / "load_profiles_15min.csv"),
-                                               start=start, column=name)
+                                               column=name, **sources)
                 for name in PROFILE_OF_CLASS.values()}
     # outside the group: the recorder gets the settled values of every step
     recorder_sim = world.start("Recorder", step_size=step, out=str(args.out), fmt=args.format,
@@ -188,13 +244,14 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
     with world.group():
         grid_sim = world.start("Grid", step_size=None)  # event-based: re-runs per iteration
         grid = grid_sim.Grid(net=net)
+        unit_step = {"step_size": step, **({"horizon": horizon} if planned else {})}
         sims = {
-            "load": world.start("FlexLoad", step_size=step),
-            "wind": world.start("WECS", step_size=step),
-            "battery": world.start("Battery", step_size=step),
-            "pv": world.start("PV", step_size=step, latitude=site["latitude"],
+            "load": world.start("Shiftable" if planned else "FlexLoad", **unit_step),
+            "wind": world.start("WECS", **unit_step),
+            "battery": world.start("Battery", **unit_step),
+            "pv": world.start("PV", latitude=site["latitude"],
                               longitude=site["longitude"], altitude=site["altitude"],
-                              utc_offset_h=site["utc_offset_h"], start=start)
+                              utc_offset_h=site["utc_offset_h"], start=start, **unit_step)
             if args.pv == "pvlib" else None,
         }
         mas = None if args.no_mas else world.start("MAS", **mas_params(args))
@@ -246,16 +303,18 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
     """One simulator entity (and one agent) per load, PV, wind turbine and battery."""
     world, net, recorder = scenario.world, scenario.net, scenario.recorder
     rng = random.Random(args.seed)
+    planned = plans(args)
+    if planned:
+        scenario.planning = {"capacities": {}, "price": args.price, "start": str(args.start)}
     rows = [("load", r) for _, r in net.load.iterrows()] + [
         (r.unit_kind, r) for _, r in net.sgen.iterrows()] + [
         ("battery", r) for _, r in net.storage.iterrows()]
     for kind, row in rows:
         bus = entities[f"Bus-{int(row.bus)}"]
         if kind == "load":
-            unit = sims["load"].FlexLoad(peak_mw=float(row.p_mw), flex_down=args.flex,
-                                         flex_up=args.flex,
-                                         cos_phi=_cos_phi(row.p_mw, row.q_mvar))
-            world.connect(profiles[PROFILE_OF_CLASS[row.load_class]], unit, "P_pu")
+            kind, unit = _load(args, sims["load"], row, planned)
+            world.connect(profiles[PROFILE_OF_CLASS[row.load_class]], unit, "P_pu",
+                          *(["P_pu_forecast"] if planned else []))
             world.connect(unit, bus, "P_load[MW]", "Q_load[MVar]")
             agent_kind = "consumer"
         elif kind == "pv" and args.pv == "mosaik-pv":
@@ -268,34 +327,61 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
             agent_kind = "producer"
         elif kind == "pv":
             unit = sims["pv"].PV(peak_mw=float(row.p_mw) * args.der_scale)
-            world.connect(weather, unit, "GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]", "T_air[degC]",
-                          "wind_speed[m/s]")
+            world.connect(weather, unit, *_weather(WEATHER_ATTRS, planned))
             world.connect(unit, bus, "P_gen[MW]")
             agent_kind = "producer"
         elif kind == "wind":
             unit = sims["wind"].WECS(P_rated=float(row.p_mw) * args.der_scale, **WIND_CURVE)
-            world.connect(weather, unit, "wind_speed[m/s]")
+            world.connect(weather, unit, *_weather(("wind_speed[m/s]",), planned))
             world.connect(unit, bus, "P_gen[MW]")
             agent_kind = "producer"
         else:
             p_max = float(row.max_p_mw)
             unit = sims["battery"].Battery(
                 capacity_mwh=float(row.max_e_mwh), p_charge_mw=p_max, p_discharge_mw=p_max,
-                efficiency=0.9, soc_init=rng.uniform(0.3, 0.7))
+                efficiency=0.9, soc_init=rng.uniform(0.3, 0.7),
+                **({"wear_cost": WEAR_COST} if planned else {}))
             world.connect(unit, bus, "P_gen[MW]", "P_load[MW]")
             agent_kind = "prosumer"
         mosaik_pv = kind == "pv" and args.pv == "mosaik-pv"
         # the agent's setpoint is P[MW] + limited[MW] (what the unit could not follow)
-        world.connect(unit, recorder, *(["P[MW]"] if mosaik_pv else RECORDED_UNIT_ATTRS))
-        scenario.units[unit.full_id] = {"kind": kind, "cell": int(row.cell), "bus": int(row.bus)}
+        world.connect(unit, recorder, *(["P[MW]"] if mosaik_pv else RECORDED_UNIT_ATTRS),
+                      *(ENERGY_ATTRS.get(kind, ()) if planned else ()))
+        _register(scenario, unit.full_id, kind, row)
         if mas is None:
             continue
         agent = mas.MosaikAgents(controller=parents[int(row.cell)].eid, kind=agent_kind)
         if mosaik_pv:  # no band, no same-step setpoint: it takes part as a fixed producer
             world.connect(unit, agent, ("P[MW]", "current"))
             continue
-        world.connect(unit, agent, *UNIT_ATTRS)
+        world.connect(unit, agent, *(("flex",) if planned else UNIT_ATTRS))
         world.connect(agent, unit, "P_set[MW]", weak=True)
+
+
+def _register(scenario: Scenario, full_id: str, kind: str, row: Any) -> None:
+    """What the results need of a unit: kind, cell, bus (and a battery's capacity)."""
+    scenario.units[full_id] = {"kind": kind, "cell": int(row.cell), "bus": int(row.bus)}
+    if kind == "battery":
+        scenario.units[full_id]["capacity_mwh"] = float(row.max_e_mwh)
+        if scenario.planning is not None:
+            scenario.planning["capacities"][full_id] = float(row.max_e_mwh)
+
+
+def _load(args: argparse.Namespace, sim: Any, row: Any, planned: bool) -> tuple[str, Any]:
+    """A load: shiftable when the run plans (deferred energy comes back), else flexible."""
+    cos_phi = _cos_phi(row.p_mw, row.q_mvar)
+    if planned:
+        return "shiftable", sim.ShiftableLoad(
+            peak_mw=float(row.p_mw), flexible_share=args.flex, max_delay_h=args.max_delay_h,
+            shift_cost=SHIFT_COST, cos_phi=cos_phi,
+            p_max_mw=float(row.p_mw) * (1.0 + args.flex))  # rated: peak + flexible share
+    return "load", sim.FlexLoad(peak_mw=float(row.p_mw), flex_down=args.flex,
+                                flex_up=args.flex, cos_phi=cos_phi)
+
+
+def _weather(attrs: tuple[str, ...], planned: bool) -> list[str]:
+    """Weather attributes a unit reads, with their forecasts when it plans."""
+    return [*attrs, *(a.replace("[", "_forecast[") for a in attrs)] if planned else list(attrs)
 
 
 def _cos_phi(p_mw: float, q_mvar: float) -> float:

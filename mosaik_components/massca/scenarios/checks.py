@@ -29,7 +29,7 @@ from mosaik_components.massca_units.timeseries import load_table
 from ..data import data_dir
 from ..runs import cells_run
 
-__all__ = ["DATA_FILES", "MAX_DER_SCALE", "mas_params", "problems", "enforce"]
+__all__ = ["DATA_FILES", "MAX_DER_SCALE", "PLANNING", "plans", "mas_params", "problems", "enforce"]
 
 #: The time series the scenario reads (all at one 15-min grid), in the package data.
 DATA_FILES = ("weather_15min.csv", "load_profiles_15min.csv")
@@ -37,6 +37,18 @@ DATA_FILES = ("weather_15min.csv", "load_profiles_15min.csv")
 #: full sun and wind (measured with pandapower on one cell; 20x still solves, at 600 %
 #: line loading).
 MAX_DER_SCALE = 20.0
+
+
+#: strategies that plan over a horizon: the units then publish ``flex`` (energy-true)
+PLANNING = ("lookahead",)
+
+
+def plans(args: argparse.Namespace) -> bool:
+    """Whether this run's units are energy-true with forecasts (a planning strategy).
+
+    With ``--no-mas`` the same units run uncontrolled: the baseline of the planned run.
+    """
+    return args.strategy in PLANNING
 
 
 def mas_params(args: argparse.Namespace) -> dict[str, Any]:
@@ -48,6 +60,11 @@ def mas_params(args: argparse.Namespace) -> dict[str, Any]:
         "processes": args.processes, "timeout": args.timeout,
         **cells_run.status_params(args),
     }
+    if plans(args):
+        options: dict[str, Any] = {"objective": args.objective, "start": str(args.start)}
+        if args.price is not None:
+            options["price"] = args.price
+        params["strategy_options"] = options
     if args.transport == "mqtt":
         params["broker"] = args.broker
         if getattr(args, "topic", None) is not None:
