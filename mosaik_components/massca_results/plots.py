@@ -95,18 +95,23 @@ def save(fig: Any, ax: Any, path: Path) -> Path:
 
 def write_plots(frame: pd.DataFrame, units: dict[str, dict[str, Any]], out: Path,
                 start: pd.Timestamp | None, ext_id: str, core_id: str | None,
-                limits: GridLimits | None = None) -> list[Path]:
-    """Write ``exchange.png``, ``cell_balances.png`` and ``grid_envelopes.png``."""
+                limits: GridLimits | None = None, first_iteration: bool = True
+                ) -> list[Path]:
+    """Write ``exchange.png``, ``cell_balances.png`` and ``grid_envelopes.png``.
+
+    ``first_iteration=False``: the core's first-iteration exchange is not an uncontrolled
+    case (a planned run: the previous plan is still in force then) and is not drawn.
+    """
     limits = limits or GridLimits()
     return [
-        plot_exchange(frame, out / "exchange.png", start, ext_id, core_id),
+        plot_exchange(frame, out / "exchange.png", start, ext_id, core_id, first_iteration),
         plot_cell_balances(frame, units, out / "cell_balances.png", start, ext_id),
         plot_envelopes(frame, out / "grid_envelopes.png", start, limits),
     ]
 
 
 def plot_exchange(frame: pd.DataFrame, path: Path, start: pd.Timestamp | None, ext_id: str,
-                  core_id: str | None) -> Path:
+                  core_id: str | None, first_iteration: bool = True) -> Path:
     """External-grid exchange with the agents and without them (the uncontrolled case)."""
     ext = wide(frame, "P[MW]")[ext_id]
     x = time_index(frame, ext.index, start)
@@ -114,9 +119,10 @@ def plot_exchange(frame: pd.DataFrame, path: Path, start: pd.Timestamp | None, e
     if core_id is None:  # a run without agents is the uncontrolled case itself
         ax.plot(x, ext.to_numpy(), label="without agents (uncontrolled)", color="0.35")
     else:
-        uncontrolled = wide(frame, "P_uncontrolled[MW]")[core_id]
-        ax.plot(x, uncontrolled.to_numpy(), label="without agents (uncontrolled)",
-                color="0.55", ls="--")
+        if first_iteration:
+            uncontrolled = wide(frame, "P_uncontrolled[MW]")[core_id]
+            ax.plot(x, uncontrolled.to_numpy(), label="without agents (uncontrolled)",
+                    color="0.55", ls="--")
         ax.plot(x, ext.to_numpy(), label="with agents (controlled)", color="tab:blue")
     ax.axhline(0, color="black", lw=0.5)
     ax.set(ylabel="exchange with the external grid [MW]\n(import +, export -)",

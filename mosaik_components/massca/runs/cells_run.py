@@ -280,7 +280,8 @@ def _write_results(run: RunFolder, scenario: Any, args: argparse.Namespace,
         core_id = scenario.core.full_id if scenario.core is not None else None
         write_json(run.path / ENTITIES_FILE, json_ready(_entities(scenario, core_id)))
         if outcome.exception is None and not args.no_plots:
-            write_plots(frame, scenario.units, run.path, args.start, scenario.ext_id, core_id)
+            write_plots(frame, scenario.units, run.path, args.start, scenario.ext_id, core_id,
+                        first_iteration=getattr(scenario, "planning", None) is None)
     summary: dict[str, Any] = {"status": outcome.status, "error": outcome.error,
                                **coverage(frame, args.step, args.until)}
     if scenario is not None and summary["steps"] > 0:
@@ -288,6 +289,10 @@ def _write_results(run: RunFolder, scenario: Any, args: argparse.Namespace,
         if getattr(scenario, "planning", None) is not None:  # energy-true units, a tariff
             summary["kpis"] = kpis(frame, args.step, scenario.units, scenario.ext_id,
                                    **scenario.planning)
+            # the core's first-iteration exchange is the previous plan still in force, not
+            # an uncontrolled day: the baseline of a planned run is the same run --no-mas
+            for key in [k for k in summary if k.endswith("_uncontrolled")]:
+                summary[key] = None
         summary["power_flow_s"] = scenario.grid_sim.power_flow_seconds()
         summary["agents"] = scenario.agents
     summary["wall_time_s"] = clock.perf_counter() - started
