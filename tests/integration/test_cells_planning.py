@@ -1,9 +1,11 @@
 """The main scenario with the look-ahead strategy: energy-true units planned over a day.
 
 One CIGRE cell, June 21, the default time-of-use tariff (night 60, day 90, evening peak
-17-21 h 160 EUR/MWh), planned (``--strategy lookahead``) and uncontrolled (the same
-shiftable loads and batteries, ``--no-mas``). Everything is read back from the run's
-time series; the KPIs of ``summary.json`` are recomputed here from that series.
+17-21 h 160 EUR/MWh), planned (``--strategy lookahead``), planned within the grid's limits
+(``--strategy grid_aware``: the look-ahead inside, each cell's grid view into its
+controller) and uncontrolled (the same shiftable loads and batteries, ``--no-mas``).
+Everything is read back from the runs' time series; the cost in ``summary.json`` is
+recomputed here from that series.
 """
 
 import json
@@ -31,6 +33,12 @@ def run(out, *extra):
 def runs(tmp_path_factory):
     root = tmp_path_factory.mktemp("planning")
     return run(root / "planned"), run(root / "uncontrolled", "--no-mas")
+
+
+@pytest.fixture(scope="module")
+def grid_aware(tmp_path_factory):
+    root = tmp_path_factory.mktemp("grid_aware")
+    return run(root / "grid_aware", "--strategy", "grid_aware")
 
 
 def total(frame, entities, kind, attr):
@@ -92,3 +100,31 @@ def test_the_plan_is_cheaper_and_its_cost_is_what_the_series_says(runs):
     # uncontrolled, the same units neither shift nor cycle
     assert baseline["kpis"]["shifted_MWh"] == pytest.approx(0.0, abs=1e-9)
     assert baseline["kpis"]["throughput_MWh"] == pytest.approx(0.0, abs=1e-9)
+
+
+def violations(frame, entities):
+    """Steps with a bus (slack excluded) outside 0.95-1.05 pu or a line above 100 %."""
+    slack = entities["external_grid"].replace("ExternalGrid-0", "Bus-0")  # cell 0's 110 kV
+    volts = frame[(frame["attr"] == "Vm[pu]") & (frame["entity"] != slack)]
+    lines = frame[frame["attr"] == "loading[%]"]
+    bad_v = volts[(volts["value"] < 0.95) | (volts["value"] > 1.05)]["time"]
+    bad_l = lines[lines["value"] > 100.0]["time"]
+    return set(bad_v) | set(bad_l)
+
+
+def test_grid_aware_planning_keeps_the_limits_the_price_signal_breaks(runs, grid_aware):
+    (frame, entities, summary), _ = runs
+    aware_frame, aware_entities, aware = grid_aware
+    # the plain plan's evening rebound breaks a limit; the grid-aware plan keeps them all
+    assert violations(frame, entities)
+    assert not violations(aware_frame, aware_entities)
+    assert aware["voltage_violation_steps"] == aware["loading_violation_steps"] == 0
+    # still energy-true: nothing shed, what was deferred is served or still queued
+    kpis = aware["kpis"]
+    assert kpis["energy_not_served_MWh"] == pytest.approx(0.0, abs=1e-9)
+    assert kpis["made_up_MWh"] + kpis["backlog_end_MWh"] == pytest.approx(
+        kpis["shifted_MWh"], abs=1e-6)
+    backlog = total(aware_frame, aware_entities, "shiftable", "backlog[MWh]")
+    assert backlog.iloc[-1] == pytest.approx(kpis["backlog_end_MWh"], abs=1e-6)
+    overdue = total(aware_frame, aware_entities, "shiftable", "E_overdue[MWh]")
+    assert overdue.max() == pytest.approx(0.0, abs=1e-9)

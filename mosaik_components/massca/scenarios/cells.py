@@ -262,7 +262,9 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
     scenario = Scenario(world, net, recorder, recorder_sim=recorder_sim, grid_sim=grid_sim,
                         mas_sim=mas)
     parents = _agents_tree(mas, args, scenario) if mas is not None else {}
-    _units(args, scenario, sims, entities, weather, profiles, parents, mas)
+    buses = _units(args, scenario, sims, entities, weather, profiles, parents, mas)
+    if mas is not None and args.strategy == "grid_aware":
+        _grid_views(scenario, grid_sim, parents, buses)
     if mas is not None:
         scenario.agents = 1 + args.cells * args.depth + len(scenario.units)
     grid_sim.disable_elements([f"Load-{i}" for i in net.load.index]
@@ -299,13 +301,17 @@ def _agents_tree(mas: Any, args: argparse.Namespace, scenario: Scenario) -> dict
 
 def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
            entities: dict[str, Any], weather: Any, profiles: dict[str, Any],
-           parents: dict[int, Any], mas: Any) -> None:
-    """One simulator entity (and one agent) per load, PV, wind turbine and battery."""
+           parents: dict[int, Any], mas: Any) -> dict[int, dict[str, int]]:
+    """One simulator entity (and one agent) per load, PV, wind turbine and battery.
+
+    Returns, per cell, each unit agent's bus (for the cells' grid views).
+    """
     world, net, recorder = scenario.world, scenario.net, scenario.recorder
     rng = random.Random(args.seed)
     planned = plans(args)
     if planned:
         scenario.planning = {"capacities": {}, "price": args.price, "start": str(args.start)}
+    buses: dict[int, dict[str, int]] = {}  # per cell: unit agent -> its bus
     rows = [("load", r) for _, r in net.load.iterrows()] + [
         (r.unit_kind, r) for _, r in net.sgen.iterrows()] + [
         ("battery", r) for _, r in net.storage.iterrows()]
@@ -351,11 +357,23 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
         if mas is None:
             continue
         agent = mas.MosaikAgents(controller=parents[int(row.cell)].eid, kind=agent_kind)
+        buses.setdefault(int(row.cell), {})[agent.eid] = int(row.bus)
         if mosaik_pv:  # no band, no same-step setpoint: it takes part as a fixed producer
             world.connect(unit, agent, ("P[MW]", "current"))
             continue
         world.connect(unit, agent, *(("flex",) if planned else UNIT_ATTRS))
         world.connect(agent, unit, "P_set[MW]", weak=True)
+    return buses
+
+
+def _grid_views(scenario: Scenario, grid_sim: Any, parents: dict[int, Any],
+                buses: dict[int, dict[str, int]]) -> None:
+    """Each cell's grid (voltages, loadings, sensitivities) into its units' controller."""
+    for cell, units in buses.items():
+        view = grid_sim.CellView(cell=cell, units=units)
+        scenario.world.connect(view, parents[cell], "grid")
+        scenario.world.connect(parents[cell], scenario.recorder, "grid_violations",
+                               "grid_excess", "grid_curtailed[MW]")
 
 
 def _register(scenario: Scenario, full_id: str, kind: str, row: Any) -> None:

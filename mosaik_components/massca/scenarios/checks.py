@@ -40,7 +40,7 @@ MAX_DER_SCALE = 20.0
 
 
 #: strategies that plan over a horizon: the units then publish ``flex`` (energy-true)
-PLANNING = ("lookahead",)
+PLANNING = ("lookahead", "grid_aware")
 
 
 def plans(args: argparse.Namespace) -> bool:
@@ -64,7 +64,8 @@ def mas_params(args: argparse.Namespace) -> dict[str, Any]:
         options: dict[str, Any] = {"objective": args.objective, "start": str(args.start)}
         if args.price is not None:
             options["price"] = args.price
-        params["strategy_options"] = options
+        params["strategy_options"] = (options if args.strategy == "lookahead" else
+                                      {"inner": "lookahead", "inner_options": options})
     if args.transport == "mqtt":
         params["broker"] = args.broker
         if getattr(args, "topic", None) is not None:
