@@ -166,7 +166,8 @@ def kpis(frame: pd.DataFrame, step_s: float, units: Mapping[str, Mapping[str, An
     """Every KPI above for a run; ``units`` maps entity -> ``{"kind": ...}``.
 
     Kinds: ``pv``, ``wind``, ``load`` (FlexLoad), ``curtailable``, ``shiftable``,
-    ``battery``. Batteries need ``capacities``; the cost needs ``price``.
+    ``battery``; a producer with ``"fixed": True`` has no curtailment (no ``P_max``).
+    Batteries need ``capacities``; the cost needs ``price``.
     """
     def of(*kinds: str) -> list[str]:
         return [u for u, meta in units.items() if meta["kind"] in kinds]
@@ -174,7 +175,9 @@ def kpis(frame: pd.DataFrame, step_s: float, units: Mapping[str, Mapping[str, An
     result: dict[str, float] = {**exchange(frame, step_s, ext_id),
                                 **self_supply(frame, step_s, ext_id, of(*PRODUCERS))}
     result["energy_not_served_MWh"] = energy_not_served(frame, step_s, of(*SHEDDING))
-    result["curtailed_MWh"] = curtailed_energy(frame, step_s, of(*PRODUCERS))
+    # a fixed producer (``"fixed": True``, e.g. a mosaik-pv plant) cannot be curtailed
+    result["curtailed_MWh"] = curtailed_energy(
+        frame, step_s, [u for u in of(*PRODUCERS) if not units[u].get("fixed", False)])
     if of("shiftable"):
         result.update(shifted_energy(frame, step_s, of("shiftable")))
     batteries = of("battery")

@@ -281,14 +281,14 @@ def _write_results(run: RunFolder, scenario: Any, args: argparse.Namespace,
         write_json(run.path / ENTITIES_FILE, json_ready(_entities(scenario, core_id)))
         if outcome.exception is None and not args.no_plots:
             write_plots(frame, scenario.units, run.path, args.start, scenario.ext_id, core_id,
-                        first_iteration=getattr(scenario, "planning", None) is None)
+                        first_iteration=scenario.first_iteration_uncontrolled)
     summary: dict[str, Any] = {"status": outcome.status, "error": outcome.error,
                                **coverage(frame, args.step, args.until)}
     if scenario is not None and summary["steps"] > 0:
         summary.update(summarize(frame, scenario.units, args.step, scenario.ext_id, core_id))
-        if getattr(scenario, "planning", None) is not None:  # energy-true units, a tariff
-            summary["kpis"] = kpis(frame, args.step, scenario.units, scenario.ext_id,
-                                   **scenario.planning)
+        summary["kpis"] = kpis(frame, args.step, scenario.units, scenario.ext_id,
+                               **scenario.kpi_args)
+        if not scenario.first_iteration_uncontrolled:
             # the core's first-iteration exchange is the previous plan still in force, not
             # an uncontrolled day: the baseline of a planned run is the same run --no-mas
             for key in [k for k in summary if k.endswith("_uncontrolled")]:

@@ -54,8 +54,9 @@ PROFILE_OF_CLASS = {"residential": "h0", "commercial": "g0"}
 WIND_CURVE = {"v_rated": 13.0, "v_cut_in": 3.5, "v_cut_out": 25.0}  # MASSCA's WECS
 UNIT_ATTRS = ("P[MW]", "P_min[MW]", "P_max[MW]")
 RECORDED_UNIT_ATTRS = (*UNIT_ATTRS, "limited[MW]")
-#: what the energy-true units record beyond their power (look-ahead planning)
-ENERGY_ATTRS = {"shiftable": ("P_demand[MW]", "backlog[MWh]", "E_shifted[MWh]",
+#: what units record beyond their power (the KPIs' energy: demand, backlog, charge)
+ENERGY_ATTRS = {"load": ("P_demand[MW]",),
+                "shiftable": ("P_demand[MW]", "backlog[MWh]", "E_shifted[MWh]",
                               "E_overdue[MWh]"),
                 "battery": ("SOC[MWh]", "cycles")}
 #: EUR/MWh a plan pays per MWh deferred / discharged: small, so that among equally cheap
@@ -144,7 +145,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--flex", type=float, default=0.2,
                         help="load flexibility: share a load may move down or up (with "
                              "--strategy lookahead: the share of each load that is shiftable)")
-    planning = parser.add_argument_group("look-ahead planning (--strategy lookahead)")
+    planning = parser.add_argument_group(
+        "planning (--strategy lookahead or grid_aware; --price also prices every run's KPIs)")
     planning.add_argument("--objective", choices=["cost", "peak", "exchange"], default="cost",
                           help="what the plan minimises over the horizon: the peak import, "
                                "the absolute exchange, or the cost under --price")
@@ -202,9 +204,12 @@ class Scenario:
     grid_sim: Any = None
     agents: int = 0
     mas_sim: Any = None
-    #: with a planning strategy: the arguments of ``massca_results.kpis.kpis`` beyond the
-    #: series (battery capacities, the tariff and the time of day at 0)
-    planning: dict[str, Any] | None = None
+    #: the arguments of ``massca_results.kpis.kpis`` beyond the series (battery
+    #: capacities, the tariff and the time of day at 0)
+    kpi_args: dict[str, Any] = field(default_factory=dict)
+    #: whether the core's first-iteration exchange is the uncontrolled case (not for a
+    #: planning strategy: the previous plan is still in force then)
+    first_iteration_uncontrolled: bool = True
 
 
 def build(args: argparse.Namespace) -> Scenario:
@@ -309,8 +314,8 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
     world, net, recorder = scenario.world, scenario.net, scenario.recorder
     rng = random.Random(args.seed)
     planned = plans(args)
-    if planned:
-        scenario.planning = {"capacities": {}, "price": args.price, "start": str(args.start)}
+    scenario.first_iteration_uncontrolled = not planned
+    scenario.kpi_args = {"capacities": {}, "price": args.price, "start": str(args.start)}
     buses: dict[int, dict[str, int]] = {}  # per cell: unit agent -> its bus
     rows = [("load", r) for _, r in net.load.iterrows()] + [
         (r.unit_kind, r) for _, r in net.sgen.iterrows()] + [
@@ -352,8 +357,10 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
         mosaik_pv = kind == "pv" and args.pv == "mosaik-pv"
         # the agent's setpoint is P[MW] + limited[MW] (what the unit could not follow)
         world.connect(unit, recorder, *(["P[MW]"] if mosaik_pv else RECORDED_UNIT_ATTRS),
-                      *(ENERGY_ATTRS.get(kind, ()) if planned else ()))
+                      *ENERGY_ATTRS.get(kind, ()))
         _register(scenario, unit.full_id, kind, row)
+        if mosaik_pv:  # it follows no setpoint: nothing to curtail
+            scenario.units[unit.full_id]["fixed"] = True
         if mas is None:
             continue
         agent = mas.MosaikAgents(controller=parents[int(row.cell)].eid, kind=agent_kind)
@@ -381,8 +388,7 @@ def _register(scenario: Scenario, full_id: str, kind: str, row: Any) -> None:
     scenario.units[full_id] = {"kind": kind, "cell": int(row.cell), "bus": int(row.bus)}
     if kind == "battery":
         scenario.units[full_id]["capacity_mwh"] = float(row.max_e_mwh)
-        if scenario.planning is not None:
-            scenario.planning["capacities"][full_id] = float(row.max_e_mwh)
+        scenario.kpi_args["capacities"][full_id] = float(row.max_e_mwh)
 
 
 def _load(args: argparse.Namespace, sim: Any, row: Any, planned: bool) -> tuple[str, Any]:
