@@ -1,6 +1,7 @@
 """The ``massca`` command: one entry point for every job, importing only what it runs.
 
     massca cells [options]     the power-cells scenario (the main scenario)
+    massca study [options]     the cells scenario's strategies side by side (KPI table)
     massca demo [options]      a small grid-free example
     massca cohda [options]     COHDA vs balance within and between cells
     massca neighbourhood ...   peer-to-peer neighbourhood scheduling (PySSMic)
@@ -24,6 +25,8 @@ __all__ = ["COMMANDS", "main"]
 COMMANDS: dict[str, tuple[str, str, str]] = {
     "cells": ("mosaik_components.massca.scenarios.cells", "cli",
               "the power-cells scenario (grid, units, agents)"),
+    "study": ("mosaik_components.massca.scenarios.study", "cli",
+              "uncontrolled vs balance vs lookahead vs grid_aware, one KPI table"),
     "demo": ("mosaik_components.massca.scenarios.demo", "cli",
              "a small grid-free example"),
     "cohda": ("mosaik_components.massca.scenarios.cohda", "cli",
