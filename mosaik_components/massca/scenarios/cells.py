@@ -282,7 +282,8 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
         world.connect(scenario.core, recorder, "steptime", "messages", "iterations",
                       "converged", "P_exchange[MW]", "P_uncontrolled[MW]", "negotiations",
                       "deviation[MW]")
-    for idx in net.bus.index:
+    slack = set(net.ext_grid.bus)  # its voltage is the external grid's setpoint, not a result
+    for idx in net.bus.index.difference(list(slack)):
         world.connect(entities[f"Bus-{idx}"], recorder, "Vm[pu]")
     for idx in net.line.index:
         world.connect(entities[f"Line-{idx}"], recorder, "loading[%]")
