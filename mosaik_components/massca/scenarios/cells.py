@@ -22,6 +22,7 @@ import random
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import mosaik
@@ -48,9 +49,14 @@ SIM_CONFIG = {
     "MosaikPV": {"python": "mosaik_components.pv.pvsimulator:PVSimulator"},
     "WECS": {"python": "mosaik_components.massca_units.wecs:WecsSimulator"},
     "Battery": {"python": "mosaik_components.massca_units.battery:BatterySimulator"},
+    "Generator": {"python": "mosaik_components.massca_units.generator:GeneratorSimulator"},
     "Recorder": {"python": "mosaik_components.massca_results.recorder:TidyRecorder"},
 }
 PROFILE_OF_CLASS = {"residential": "h0", "commercial": "g0"}
+CIGRE_START = pd.Timestamp("2019-06-21")
+SIMBENCH_START = pd.Timestamp("2016-05-29")  # massca_grid.simbench.DEFAULT_START, CET
+#: SimBench's profile time: CET without daylight saving (massca_grid.simbench)
+SIMBENCH_UTC_OFFSET_H = 1.0
 WIND_CURVE = {"v_rated": 13.0, "v_cut_in": 3.5, "v_cut_out": 25.0}  # MASSCA's WECS
 UNIT_ATTRS = ("P[MW]", "P_min[MW]", "P_max[MW]")
 RECORDED_UNIT_ATTRS = (*UNIT_ATTRS, "limited[MW]")
@@ -116,8 +122,13 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--depth", type=positive_int, default=1,
                         help="controller levels between a cell and its units (MASSCA's "
                              "--hierarchy)")
-    parser.add_argument("--start", type=timestamp, default=pd.Timestamp("2019-06-21"),
-                        help="start (site local standard time, 2019)")
+    parser.add_argument("--data", choices=["cigre", "simbench"], default="cigre",
+                        help="cigre: CIGRE MV feeders on the shipped weather and BDEW "
+                             "profiles (2019); simbench: SimBench MV feeders (high-DER "
+                             "scenarios) with their own per-element profiles (2016, CET)")
+    parser.add_argument("--start", type=timestamp, default=None,
+                        help="start, local standard time (default: 2019-06-21 for cigre, "
+                             "2016-05-29 for simbench)")
     span = parser.add_mutually_exclusive_group()
     span.add_argument("--days", type=positive_int, default=None, help="simulated days (1)")
     span.add_argument("--until", type=positive_int, default=None, help="simulated seconds")
@@ -172,6 +183,11 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     cells_run.add_options(parser)  # --runs/--name/--out, --format, --status-port, ...
     parser.add_argument("--quiet", action="store_true")
     args = parser.parse_args(argv)
+    if args.start is None:
+        args.start = SIMBENCH_START if args.data == "simbench" else CIGRE_START
+    if args.data == "simbench" and args.pv != "pvlib":
+        parser.error("argument --pv: SimBench's generators follow their own profiles; "
+                     "--pv applies to --data cigre only")
     cells_run.check_options(parser, args)
     args.until = args.until if args.until is not None else 86400 * (args.days or 1)
     if args.until < args.step:
@@ -216,17 +232,63 @@ def build(args: argparse.Namespace) -> Scenario:
     """Create the world, its simulators, entities and connections."""
     site = json.loads((DATA / "site.json").read_text())
     args.site_latitude = site["latitude"]
-    net = build_cells(args.cells)
+    if args.data == "simbench":
+        net, profiles_csv = _simbench(args)
+        site = {**site, "utc_offset_h": SIMBENCH_UTC_OFFSET_H}
+    else:
+        net, profiles_csv = build_cells(args.cells), None
     world = mosaik.World(SIM_CONFIG, debug=False)
     try:
-        return _populate(world, net, site, args)
+        return _populate(world, net, site, args, profiles_csv)
     except BaseException:
         world.shutdown()
         raise
 
 
+def _simbench(args: argparse.Namespace) -> tuple[Any, Path]:
+    """SimBench cells and their element powers (MW) as a profile file in the run folder."""
+    from mosaik_components.massca_grid.simbench import build_simbench_cells
+
+    cells = build_simbench_cells(cells=args.cells)
+    horizon_s = args.horizon_h * 3600 if plans(args) else 0
+    days = (int(args.until) + horizon_s) / 86400
+    path = cells.write_csv(Path(args.out) / "simbench_profiles.csv", start=args.start,
+                           days=math.ceil(days * 96) / 96)
+    _prepare_profiles(path, cells.net)
+    return cells.net, path
+
+
+#: SimBench generator profiles dip below zero by rounding (seen: -4.6e-6 MW, one value);
+#: up to this magnitude (MW) a negative generation is set to 0, and said so
+ROUNDING_MW = 1e-5
+
+
+def _prepare_profiles(path: Path, net: Any) -> None:
+    """Loads per unit of their ``p_mw`` (as the CIGRE profiles); generator negatives checked.
+
+    A negative generator power is a rounding artefact up to :data:`ROUNDING_MW` (set to 0
+    and reported on stderr) and an error beyond.
+    """
+    frame = pd.read_csv(path, index_col="time")
+    for index, rating in net.load["p_mw"].items():
+        column = f"load_{index}"
+        frame[column] = frame[column] / rating if rating > 0 else 0.0
+    sgens = frame[[c for c in frame.columns if c.startswith("sgen_")]]
+    negative = sgens < 0
+    if negative.to_numpy().any():
+        worst = sgens.min().idxmin()
+        if sgens[worst].min() < -ROUNDING_MW:
+            raise MasError(f"{path.name}: generator {worst} has {sgens[worst].min()!r} MW at "
+                           f"{sgens[worst].idxmin()} (negative generation)")
+        frame[sgens.columns] = sgens.mask(negative, 0.0)
+        print(f"SimBench profiles: {int(negative.to_numpy().sum())} negative generator "
+              f"value(s) down to {sgens.min().min():.2g} MW (rounding) set to 0 in "
+              f"{path.name}", file=sys.stderr)
+    frame.to_csv(path)
+
+
 def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
-              args: argparse.Namespace) -> Scenario:
+              args: argparse.Namespace, profiles_csv: Path | None) -> Scenario:
     start = str(args.start)
     step = args.step
     planned = plans(args)
@@ -236,12 +298,16 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
         sources.update(horizon=horizon, until=int(args.until), forecast=args.forecast,
                        sigma=args.forecast_sigma if args.forecast == "noisy" else 0.0,
                        seed=args.seed)
-    weather = world.start("Weather", step_size=step).Weather(
-        path=str(DATA / "weather_15min.csv"), **sources)
     profiles_sim = world.start("Profiles", step_size=step)
-    profiles = {name: profiles_sim.LoadProfile(path=str(DATA / "load_profiles_15min.csv"),
-                                               column=name, **sources)
-                for name in PROFILE_OF_CLASS.values()}
+    if profiles_csv is None:
+        weather = world.start("Weather", step_size=step).Weather(
+            path=str(DATA / "weather_15min.csv"), **sources)
+        profiles: dict[str, Any] = {
+            name: profiles_sim.LoadProfile(path=str(DATA / "load_profiles_15min.csv"),
+                                           column=name, **sources)
+            for name in PROFILE_OF_CLASS.values()}
+    else:  # one profile per element (MW), made on first use
+        weather, profiles = None, _ElementProfiles(profiles_sim, profiles_csv, sources)
     # outside the group: the recorder gets the settled values of every step
     recorder_sim = world.start("Recorder", step_size=step, out=str(args.out), fmt=args.format,
                                start=cells_run.local_start(args.start, site["utc_offset_h"]))
@@ -254,6 +320,7 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
             "load": world.start("Shiftable" if planned else "FlexLoad", **unit_step),
             "wind": world.start("WECS", **unit_step),
             "battery": world.start("Battery", **unit_step),
+            "generator": world.start("Generator", **unit_step),
             "pv": world.start("PV", latitude=site["latitude"],
                               longitude=site["longitude"], altitude=site["altitude"],
                               utc_offset_h=site["utc_offset_h"], start=start, **unit_step)
@@ -323,12 +390,18 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
         ("battery", r) for _, r in net.storage.iterrows()]
     for kind, row in rows:
         bus = entities[f"Bus-{int(row.bus)}"]
+        forecast = ["P_pu_forecast"] if planned else []
         if kind == "load":
             kind, unit = _load(args, sims["load"], row, planned)
-            world.connect(profiles[PROFILE_OF_CLASS[row.load_class]], unit, "P_pu",
-                          *(["P_pu_forecast"] if planned else []))
+            world.connect(_load_profile(profiles, row), unit, "P_pu", *forecast)
             world.connect(unit, bus, "P_load[MW]", "Q_load[MVar]")
             agent_kind = "consumer"
+        elif kind != "battery" and isinstance(profiles, _ElementProfiles):
+            # a SimBench generator: its own power profile (MW), curtailable
+            unit = sims["generator"].Generator(peak_mw=args.der_scale)
+            world.connect(profiles.of("sgen", row.name), unit, "P_pu", *forecast)
+            world.connect(unit, bus, "P_gen[MW]")
+            agent_kind = "producer"
         elif kind == "pv" and args.pv == "mosaik-pv":
             # area such that 1000 W/m2 at 20 % efficiency gives the element's peak power
             unit = sims["pv"].PV(latitude=args.site_latitude,
@@ -351,7 +424,8 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
             p_max = float(row.max_p_mw)
             unit = sims["battery"].Battery(
                 capacity_mwh=float(row.max_e_mwh), p_charge_mw=p_max, p_discharge_mw=p_max,
-                efficiency=0.9, soc_init=rng.uniform(0.3, 0.7),
+                efficiency=0.9, soc_init=(float(row.soc_percent) / 100.0
+                                          if args.data == "simbench" else rng.uniform(0.3, 0.7)),
                 **({"wear_cost": WEAR_COST} if planned else {}))
             world.connect(unit, bus, "P_gen[MW]", "P_load[MW]")
             agent_kind = "prosumer"
@@ -392,15 +466,40 @@ def _register(scenario: Scenario, full_id: str, kind: str, row: Any) -> None:
         scenario.kpi_args["capacities"][full_id] = float(row.max_e_mwh)
 
 
+class _ElementProfiles:
+    """One ``LoadProfile`` per SimBench element column.
+
+    ``load_<i>`` is per unit of the load's ``p_mw``, ``sgen_<i>`` in MW.
+    """
+
+    def __init__(self, sim: Any, path: Path, sources: dict[str, Any]) -> None:
+        self.sim, self.path, self.sources = sim, path, sources
+
+    def of(self, table: str, index: int) -> Any:
+        return self.sim.LoadProfile(path=str(self.path), column=f"{table}_{index}",
+                                    **self.sources)
+
+
+def _load_profile(profiles: Any, row: Any) -> Any:
+    """A load's profile: its own (SimBench, MW) or its class's (CIGRE, per unit)."""
+    if isinstance(profiles, _ElementProfiles):
+        return profiles.of("load", row.name)
+    return profiles[PROFILE_OF_CLASS[row.load_class]]
+
+
 def _load(args: argparse.Namespace, sim: Any, row: Any, planned: bool) -> tuple[str, Any]:
-    """A load: shiftable when the run plans (deferred energy comes back), else flexible."""
+    """A load: shiftable when the run plans (deferred energy comes back), else flexible.
+
+    Its profile is per unit of its ``p_mw`` (CIGRE: its class's; SimBench: its own).
+    """
     cos_phi = _cos_phi(row.p_mw, row.q_mvar)
+    peak = float(row.p_mw)
     if planned:
         return "shiftable", sim.ShiftableLoad(
-            peak_mw=float(row.p_mw), flexible_share=args.flex, max_delay_h=args.max_delay_h,
+            peak_mw=peak, flexible_share=args.flex, max_delay_h=args.max_delay_h,
             shift_cost=SHIFT_COST, cos_phi=cos_phi,
             p_max_mw=float(row.p_mw) * (1.0 + args.flex))  # rated: peak + flexible share
-    return "load", sim.FlexLoad(peak_mw=float(row.p_mw), flex_down=args.flex,
+    return "load", sim.FlexLoad(peak_mw=peak, flex_down=args.flex,
                                 flex_up=args.flex, cos_phi=cos_phi)
 
 

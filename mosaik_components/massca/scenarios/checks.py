@@ -147,10 +147,31 @@ def _mas(args: argparse.Namespace) -> list[str]:
     return []
 
 
+#: SimBench's profiles: 2016 at 15 min, CET (massca_grid.simbench)
+SIMBENCH_FIRST = pd.Timestamp("2016-01-01 00:00")
+SIMBENCH_LAST = pd.Timestamp("2016-12-31 23:45")
+
+
+def _simbench_span(args: argparse.Namespace) -> list[str]:
+    """``--start`` on SimBench's 15-min axis; the run (and a planning horizon) inside it."""
+    start: pd.Timestamp = args.start
+    if (start - SIMBENCH_FIRST) % pd.Timedelta(minutes=15):
+        return [f"argument --start: {start} is not on SimBench's 15 min grid"]
+    horizon_s = args.horizon_h * 3600 if plans(args) else 0
+    last = start + pd.Timedelta(seconds=(args.until - 1) // args.step * args.step + horizon_s)
+    if start < SIMBENCH_FIRST or last > SIMBENCH_LAST:
+        return [f"argument --start: {start} + the run ({args.until} s"
+                f"{f' and a {args.horizon_h} h horizon' if horizon_s else ''}) is outside "
+                f"SimBench's profiles ({SIMBENCH_FIRST} .. {SIMBENCH_LAST} CET)"]
+    return []
+
+
 def problems(args: argparse.Namespace, data: Path | None = None) -> list[str]:
     """Every mistake found in ``args`` (empty: the run may start)."""
     data = data if data is not None else data_dir()
-    found = [*_numbers(args), *_span(args, data), *_mas(args)]
+    span = (_simbench_span(args) if getattr(args, "data", "cigre") == "simbench"
+            else _span(args, data))
+    found = [*_numbers(args), *span, *_mas(args)]
     return found or _output(args)  # the folder is created only for a run that starts
 
 
