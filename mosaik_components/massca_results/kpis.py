@@ -120,9 +120,13 @@ def self_supply(frame: pd.DataFrame, step_s: float, ext_id: str,
 
 def battery_use(frame: pd.DataFrame, step_s: float, capacities: Mapping[str, float]
                 ) -> dict[str, float]:
-    """Charged, discharged and throughput energy (MWh) and equivalent full cycles."""
+    """Charged, discharged and throughput energy (MWh) and equivalent full cycles.
+
+    ``equivalent_full_cycles``: the fleet's, throughput / (2 x total capacity);
+    ``max_battery_cycles``: the most any one battery did.
+    """
     dt = _hours(step_s)
-    charged = discharged = cycles = 0.0
+    charged = discharged = most = 0.0
     for battery, capacity in capacities.items():
         if not capacity > 0:
             raise ValueError(f"capacity of {battery!r} must be > 0 MWh, got {capacity!r}")
@@ -130,9 +134,12 @@ def battery_use(frame: pd.DataFrame, step_s: float, capacities: Mapping[str, flo
         into, out = float((-p).clip(lower=0).sum()) * dt, float(p.clip(lower=0).sum()) * dt
         charged += into
         discharged += out
-        cycles += (into + out) / (2 * capacity)
+        most = max(most, (into + out) / (2 * capacity))
+    total = sum(capacities.values())
     return {"charged_MWh": charged, "discharged_MWh": discharged,
-            "throughput_MWh": charged + discharged, "equivalent_full_cycles": cycles}
+            "throughput_MWh": charged + discharged,
+            "equivalent_full_cycles": (charged + discharged) / (2 * total) if total else 0.0,
+            "max_battery_cycles": most}
 
 
 def _tariff_at(values: float | Sequence[float], seconds_of_day: np.ndarray, what: str

@@ -56,7 +56,13 @@ def test_each_kpi():
          "self_consumption": 1 - 1 / 6})
     assert battery_use(FRAME, STEP, {"bat": 2.0}) == pytest.approx(
         {"charged_MWh": 1.0, "discharged_MWh": 1.0, "throughput_MWh": 2.0,
-         "equivalent_full_cycles": 0.5})
+         "equivalent_full_cycles": 0.5, "max_battery_cycles": 0.5})
+    # a fleet: its cycles are its throughput over twice its capacity, not the sum of each
+    # battery's cycles (an idle 6 MWh battery beside "bat" divides them by four)
+    fleet = tidy({("bat", "P[MW]"): [-1.0, 0.0, 0.5, 0.5], ("idle", "P[MW]"): [0.0] * 4})
+    both = battery_use(fleet, STEP, {"bat": 2.0, "idle": 6.0})
+    assert both["equivalent_full_cycles"] == pytest.approx(2.0 / (2 * 8.0))
+    assert both["max_battery_cycles"] == pytest.approx(0.5)
     # import at 10 before 02:00 and 100 after; export paid 5: 2*10 + 0.5*100 + 3*100 - 5
     hourly = [10.0] * 2 + [100.0] * 22
     assert cost(FRAME, STEP, "grid", hourly, 5.0) == pytest.approx(20 + 50 + 300 - 5)
