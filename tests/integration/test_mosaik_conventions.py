@@ -33,6 +33,7 @@ MAINS = {
     "mosaik_components.massca_units.battery": "BatterySimulator",
     "mosaik_components.massca_units.curtailable": "CurtailableLoadSimulator",
     "mosaik_components.massca_units.flexload": "FlexLoadSimulator",
+    "mosaik_components.massca_units.generator": "GeneratorSimulator",
     "mosaik_components.massca_units.pv": "PVSimulator",
     "mosaik_components.massca_units.shiftable": "ShiftableLoadSimulator",
     "mosaik_components.massca_units.wecs": "WecsSimulator",

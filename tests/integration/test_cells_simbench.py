@@ -1,0 +1,71 @@
+"""The main scenario on SimBench data: per-element profiles, surplus and deficit, cells
+that differ, and its command-line checks."""
+
+import json
+
+import pandas as pd
+import pytest
+
+from mosaik_components.massca.scenarios import cells
+
+# the default day's afternoon and evening: surplus until ~18:30, deficit after (measured)
+ARGS = ["--data", "simbench", "--cells", "2", "--start", "2016-05-29 14:00", "--until",
+        "28800", "--quiet", "--no-plots"]
+
+
+@pytest.fixture(scope="module")
+def uncontrolled(tmp_path_factory):
+    out = tmp_path_factory.mktemp("simbench")
+    summary = cells.run(cells.parse_args([*ARGS, "--no-mas", "--out", str(out)]))
+    return summary, pd.read_csv(out / "timeseries.csv"), json.loads(
+        (out / "entities.json").read_text()), out
+
+
+def test_simbench_cells_have_surplus_and_deficit_and_differ(uncontrolled):
+    summary, frame, entities, out = uncontrolled
+    ext = frame[(frame["entity"] == entities["external_grid"]) & (frame["attr"] == "P[MW]")]
+    assert (ext["value"] > 0).any() and (ext["value"] < 0).any()  # import and export hours
+    assert summary["kpis"]["export_MWh"] > 1.0 and summary["kpis"]["import_MWh"] > 0.1
+    units = entities["units"]
+    power = frame[frame["attr"] == "P[MW]"].assign(
+        cell=lambda f: f["entity"].map(lambda e: units.get(e, {}).get("cell")))
+    per_cell = power.dropna(subset=["cell"]).groupby(["cell", "time"])["value"].sum()
+    assert not per_cell.loc[0].reset_index(drop=True).equals(
+        per_cell.loc[1].reset_index(drop=True))  # not clones
+    kinds = {meta["kind"] for meta in units.values()}
+    assert {"load", "pv", "battery"} <= kinds
+    # the generators follow their SimBench profiles (uncontrolled: all of it)
+    profiles = pd.read_csv(out / "simbench_profiles.csv", index_col="time")
+    assert (profiles.filter(like="sgen_") >= 0).all().all()
+
+
+def test_generators_produce_their_profile_when_uncontrolled(uncontrolled):
+    summary, frame, entities, _ = uncontrolled
+    generators = frame[frame["entity"].str.contains("Generator")]
+    available = generators[generators["attr"] == "P_max[MW]"].groupby("time")["value"].sum()
+    produced = generators[generators["attr"] == "P[MW]"].groupby("time")["value"].sum()
+    assert available.max() > 1.0
+    assert produced.to_numpy() == pytest.approx(available.loc[produced.index].to_numpy(),
+                                                abs=1e-9)
+    assert summary["kpis"]["curtailed_MWh"] == pytest.approx(0.0, abs=1e-9)
+
+
+@pytest.mark.parametrize("argv, message", [
+    (["--data", "simbench", "--start", "2019-06-21"], "outside SimBench's profiles"),
+    (["--data", "simbench", "--start", "2016-05-29 00:07"], "not on SimBench's 15 min grid"),
+    (["--data", "simbench", "--start", "2016-12-31", "--strategy", "lookahead"],
+     "24 h horizon"),
+])
+def test_simbench_spans_are_checked_up_front(argv, message, tmp_path, capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cells.parse_args([*argv, "--out", str(tmp_path / "out")])
+    assert stopped.value.code == 1
+    assert message in capsys.readouterr().err
+    assert not (tmp_path / "out").exists()
+
+
+def test_mosaik_pv_is_for_cigre_only(capsys):
+    with pytest.raises(SystemExit) as stopped:
+        cells.parse_args(["--data", "simbench", "--pv", "mosaik-pv"])
+    assert stopped.value.code == 2
+    assert "--data cigre only" in capsys.readouterr().err
