@@ -53,7 +53,7 @@ INSTALL = re.compile(r"^python3 -m venv \.venv && \.venv/bin/pip install (-e )?"
                      r"\"\.\[(?P<extras>[a-z,]+)\]\" && (?P<rest>.+)$")
 #: the Quick start's test-suite command, which only collects here (see module docstring)
 QUICK_START = {".venv/bin/python -m pytest": ".venv/bin/python -m pytest --collect-only -q"}
-BLOCK_TIMEOUT_S = 240
+BLOCK_TIMEOUT_S = 480  # the SimBench study block runs four day-long runs
 #: parallel block runs (2 cores: the runs are mostly single-threaded and wait on I/O)
 WORKERS = 4
 #: entries of the repository a bash block may use, linked into its folder
