@@ -69,12 +69,11 @@ ENERGY_ATTRS = {"load": ("P_demand[MW]",),
 #: plans the one that serves load at once and cycles the battery least wins (without it a
 #: rolling plan defers "for free" until a deadline forces the load into a dear hour)
 SHIFT_COST = 1.0
+WEAR_COST = 1.0
 #: the default tariff (EUR/MWh per hour from midnight): an illustrative time-of-use tariff,
 #: not market data; give your own with --price
 TOU_TARIFF = [60.0] * 6 + [90.0] * 11 + [160.0] * 4 + [90.0] + [60.0] * 2
-WEAR_COST = 1.0
 WEATHER_ATTRS = ("GHI[W/m2]", "DNI[W/m2]", "DHI[W/m2]", "T_air[degC]", "wind_speed[m/s]")
-
 
 
 def int_at_least(minimum: int) -> Callable[[str], int]:
