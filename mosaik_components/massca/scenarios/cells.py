@@ -1,14 +1,19 @@
-"""The power-cells scenario: N CIGRE MV cells, real weather and load profiles, the MAS.
+"""The power-cells scenario: N MV cells, their units and profiles, the MAS, a grid.
 
     core -> cell controller (x cells) -> ... (depth levels) -> one agent per unit
 
-Every load becomes a flexible load on a BDEW profile, every PV a pvlib PV plant (or a
-mosaik-pv panel with ``--pv mosaik-pv``), the wind turbine a WECS on measured wind, and
-two batteries per cell join them. Unit powers feed mosaik-pandapower-2's bus inputs (the
+``--data cigre`` (default): CIGRE MV feeders; every load a flexible load on a BDEW
+profile, every PV a pvlib PV plant (or a mosaik-pv panel with ``--pv mosaik-pv``), the
+wind turbine a WECS on measured wind, two batteries per cell. ``--data simbench``:
+SimBench MV feeders, every element on its own SimBench profile (generators as
+profile-driven ``Generator`` units, SimBench's home batteries). With a planning strategy
+(``--strategy lookahead`` or ``grid_aware``) the loads are shiftable and the units
+publish their flexibility over a horizon from forecasts; ``grid_aware`` also feeds each
+cell's grid view into its controller. Unit powers feed the grid's bus inputs (the
 original elements are disabled); the grid's external-grid exchange flows back to the core
-in the same step, so the agents balance what the grid really exchanges (losses
-included). Every run gets its own folder (:mod:`...runs.cells_run`) with ``run.json``,
-``timeseries.csv``, ``summary.json`` and PNG plots::
+in the same step, so the agents see what the grid really exchanges (losses included).
+Every run gets its own folder (:mod:`...runs.cells_run`) with ``run.json``,
+``timeseries.csv``, ``summary.json`` (with KPIs) and PNG plots::
 
     massca cells --cells 3 --days 1 --name june-day
 """
