@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from mosaik_components.mas.model.grid import GridLimits
+from mosaik_components.mas.model.grid import LOADING_TOL, VOLTAGE_TOL, GridLimits
 
 __all__ = ["summarize", "wide", "coverage", "json_ready", "violations"]
 
@@ -77,15 +77,20 @@ def summarize(frame: pd.DataFrame, units: dict[str, dict[str, Any]], step: int,
 
 
 def violations(frame: pd.DataFrame, step: int, limits: GridLimits) -> dict[str, Any]:
-    """Voltage-band and line-loading violations: steps, hours, the worst value."""
+    """Voltage-band and line-loading violations: steps and hours.
+
+    A limit counts as broken beyond :data:`VOLTAGE_TOL` / :data:`LOADING_TOL` (round-off
+    of the power flow; both are written next to the limits).
+    """
     hours = step / 3600
     voltages, loading = wide(frame, "Vm[pu]"), wide(frame, "loading[%]")
-    low = (voltages < limits.v_min).any(axis=1)
-    high = (voltages > limits.v_max).any(axis=1)
-    over = (loading > limits.loading_max).any(axis=1)
+    low = (voltages < limits.v_min - VOLTAGE_TOL).any(axis=1)
+    high = (voltages > limits.v_max + VOLTAGE_TOL).any(axis=1)
+    over = (loading > limits.loading_max + LOADING_TOL).any(axis=1)
     return {
         "limits": {"v_min_pu": limits.v_min, "v_max_pu": limits.v_max,
-                   "loading_max_pct": limits.loading_max},
+                   "loading_max_pct": limits.loading_max, "tolerance_pu": VOLTAGE_TOL,
+                   "tolerance_pct": LOADING_TOL},
         "voltage_violation_steps": int((low | high).sum()),
         "voltage_violation_h": float((low | high).sum() * hours),
         "loading_violation_steps": int(over.sum()),

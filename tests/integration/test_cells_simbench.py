@@ -69,3 +69,25 @@ def test_mosaik_pv_is_for_cigre_only(capsys):
         cells.parse_args(["--data", "simbench", "--pv", "mosaik-pv"])
     assert stopped.value.code == 2
     assert "--data cigre only" in capsys.readouterr().err
+
+
+# the default day's morning and noon: PV surplus lifts cell 0's feeder end above 1.05 pu
+MORNING = ["--data", "simbench", "--cells", "2", "--start", "2016-05-29 08:00", "--until",
+           "28800", "--strategy", "lookahead", "--quiet", "--no-plots"]
+
+
+def morning(out, *extra):
+    summary = cells.run(cells.parse_args([*MORNING, *extra, "--out", str(out)]))
+    return summary, pd.read_csv(out / "timeseries.csv")
+
+
+def test_grid_aware_cells_keep_the_voltage_band_uncontrolled_units_break(tmp_path):
+    free, _ = morning(tmp_path / "uncontrolled", "--no-mas")
+    aware, frame = morning(tmp_path / "grid_aware", "--strategy", "grid_aware")
+    assert free["voltage_violation_steps"] > 0 and free["max_voltage_pu"] > 1.05 + 1e-4
+    assert aware["voltage_violation_steps"] == aware["loading_violation_steps"] == 0
+    assert aware["max_voltage_pu"] <= aware["limits"]["v_max_pu"] + aware["limits"][
+        "tolerance_pu"]
+    assert aware["kpis"]["curtailed_MWh"] > 0  # by curtailing the generators' surplus
+    converged = frame[frame["attr"] == "converged"]["value"]
+    assert len(converged) == 32 and (converged == 1).all()  # every step settled

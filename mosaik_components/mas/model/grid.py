@@ -23,7 +23,13 @@ import numpy as np
 from .errors import StateError
 from .horizon import as_array
 
-__all__ = ["GridLimits", "GridView"]
+__all__ = ["GridLimits", "GridView", "VOLTAGE_TOL", "LOADING_TOL"]
+
+#: A voltage limit counts as broken beyond this (pu): power-flow and LP round-off, which
+#: put a limit-keeping result some 1e-15 pu past it, stay below it.
+VOLTAGE_TOL = 1e-6
+#: The same for a loading limit (percentage points).
+LOADING_TOL = 1e-4
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import copy
 import logging
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Protocol
 
 from ..model.errors import StateError
@@ -53,8 +53,10 @@ class Entity:
     state: Any = None
     #: the state at the first iteration of the current time (the uncontrolled one)
     base: Any = None
-    #: the setpoint (net MW) emitted in the last iteration
+    #: the setpoint (net MW) decided in the last iteration
     last_set: float | None = None
+    #: the result last sent to the unit (what it runs at until the next one)
+    running: Any = None
 
 
 class Convergence(Protocol):
@@ -198,13 +200,24 @@ class TypedBridge:
         """Nothing: a unit's state comes from its inputs."""
 
     def unit_state(self, entity: Entity, time: int, first: bool) -> UnitState:
-        """From ``flex`` (a horizon), an ``input_method`` hook, or the power inputs."""
+        """From ``flex`` (a horizon), an ``input_method`` hook, or the power inputs.
+
+        A ``flex`` horizon is computed once per time, before any setpoint; after the first
+        iteration the unit runs at the setpoint last sent to it, so that is its
+        ``current`` power: the one behind this iteration's measured exchange and grid view.
+        """
         flex = entity.objects.get("flex")
         if flex is not None:
             if entity.values:
                 raise StateError(f"unit {entity.eid!r}: connect either 'flex' or power "
                                  f"attributes, not both (got {sorted(entity.values)})")
-            return UnitState.of_horizon(HorizonFlex.from_dict(flex, f"unit {entity.eid!r} flex"))
+            state = UnitState.of_horizon(HorizonFlex.from_dict(flex, f"unit {entity.eid!r} flex"))
+            running = entity.running
+            if first or not isinstance(running, Target):
+                return state
+            return replace(state, production=replace(state.production,
+                                                     current=running.production),
+                           consumption=replace(state.consumption, current=running.consumption))
         hook = self.config.hooks.input_method
         if hook is None:
             return unit_state(entity.eid, entity.kind, entity.values, entity.static)
@@ -233,6 +246,7 @@ class TypedBridge:
     def unit_outputs(self, entity: Entity, result: Any, attrs: list[str], converged: bool,
                      time: int, first: bool) -> dict[str, Any]:
         """The setpoint attributes; an ``output_method`` hook may provide some of them."""
+        entity.running = result
         data: dict[str, Any] = {}
         hook = self.config.hooks.output_method
         if hook is not None:

@@ -48,7 +48,7 @@ import numpy as np
 
 from ..model.errors import ConfigError, StateError, StrategyError
 from ..model.flexibility import Flex, Target, UnitState
-from ..model.grid import GridLimits, GridView
+from ..model.grid import LOADING_TOL, VOLTAGE_TOL, GridLimits, GridView
 from ..model.horizon import Band, HorizonFlex
 from .balance import BalanceStrategy
 from .base import Strategy, View, accepts_view
@@ -58,9 +58,8 @@ __all__ = ["GridAware", "GridReport", "Violation", "measured_violations"]
 
 #: Distance weights of the split's last stage: storage, loads, generation.
 MOVE_WEIGHTS = {"storage": 1.0, "load": 2.0, "generation": 4.0}
-#: A limit counts as broken beyond this (pu for voltages, % for loadings): power-flow and
-#: LP round-off stay below it.
-REPORT_TOL = {"v_max": 1e-6, "v_min": 1e-6, "loading": 1e-4}
+#: A limit counts as broken beyond this (pu for voltages, % for loadings).
+REPORT_TOL = {"v_max": VOLTAGE_TOL, "v_min": VOLTAGE_TOL, "loading": LOADING_TOL}
 
 
 @dataclass(frozen=True)

@@ -531,8 +531,9 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         for key in ("import_MWh", "export_MWh", "import_MWh_uncontrolled",
                     "export_MWh_uncontrolled", "curtailed_MWh", "max_line_loading_pct",
                     "min_voltage_pu", "max_voltage_pu", "agent_time_s", "wall_time_s"):
-            if key in summary:
-                print(f"  {key:28s} {summary[key]:10.3f}")
+            if key in summary:  # None: not measured in this run (e.g. planned runs)
+                value = summary[key]
+                print(f"  {key:28s} {'n/a' if value is None else format(value, '.3f'):>10}")
     return summary
 
 
