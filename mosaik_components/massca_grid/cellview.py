@@ -8,7 +8,10 @@ carry the ``cell`` column (:mod:`.cells`, :mod:`.simbench`):
 * units: the names the scenario gives (the mosaik entity ids of the controller's
   children, e.g. MAS agent eids) and the bus each unit injects at, which must be a bus of
   the cell;
-* limits: a validated :class:`~..mas.model.grid.GridLimits`.
+* limits: a validated :class:`~..mas.model.grid.GridLimits`;
+* per unit, the reactive power (MVAr) that comes with each MW of its active power
+  (``q_per_p``: ``tan φ`` of a load at a fixed power factor, 0 by default), so the
+  sensitivities are those of the unit's real injection, not of active power alone.
 
 :func:`grid_view` then reads one power flow's voltages and loadings and the sensitivities
 (:mod:`.sensitivity`) of those quantities to each unit's active power. Names follow
@@ -44,6 +47,7 @@ class CellSpec:
     units: tuple[str, ...]
     unit_buses: tuple[int, ...]
     limits: GridLimits
+    unit_q_per_p: tuple[float, ...] = ()
 
     @property
     def bus_names(self) -> tuple[str, ...]:
@@ -57,7 +61,8 @@ class CellSpec:
 
 
 def cell_spec(net: pp.pandapowerNet, cell: object, units: object,
-              limits: object = None, what: str = "CellView") -> CellSpec:
+              limits: object = None, what: str = "CellView", q_per_p: object = None
+              ) -> CellSpec:
     """Validate and fix a cell's view; errors name ``what``, the field and the value."""
     if "cell" not in net.bus.columns:
         raise ConfigError(f"{what}: the grid's bus table has no 'cell' column; build it with "
@@ -75,7 +80,32 @@ def cell_spec(net: pp.pandapowerNet, cell: object, units: object,
                      for i in net[table].index[(net[table]["cell"] == cell)
                                                & net[table].in_service])
     names, unit_buses = _units(units, set(buses), cell, what)
-    return CellSpec(int(cell), buses, branches, names, unit_buses, _limits(limits, what))
+    return CellSpec(int(cell), buses, branches, names, unit_buses, _limits(limits, what),
+                    _q_per_p(q_per_p, names, what))
+
+
+#: Largest ``|q_per_p|`` accepted (MVAr per MW): a power factor of about 0.2.
+MAX_Q_PER_P = 5.0
+
+
+def _q_per_p(q_per_p: object, names: tuple[str, ...], what: str) -> tuple[float, ...]:
+    if q_per_p is None:
+        return (0.0,) * len(names)
+    if not isinstance(q_per_p, Mapping):
+        raise ConfigError(f"{what}.q_per_p must be a mapping unit name -> MVAr per MW, "
+                          f"got {q_per_p!r}")
+    unknown = sorted(set(q_per_p) - set(names), key=str)
+    if unknown:
+        raise ConfigError(f"{what}.q_per_p: {unknown} are not among its units")
+    values = []
+    for name in names:
+        value = q_per_p.get(name, 0.0)
+        if (isinstance(value, bool) or not isinstance(value, int | float | np.number)
+                or not abs(float(value)) <= MAX_Q_PER_P):
+            raise ConfigError(f"{what}.q_per_p[{name!r}] must be a number within "
+                              f"[-{MAX_Q_PER_P}, {MAX_Q_PER_P}] MVAr per MW, got {value!r}")
+        values.append(float(value))
+    return tuple(values)
 
 
 def _units(units: object, buses: set[int], cell: object, what: str
@@ -122,23 +152,25 @@ class CellIndex:
     spec: CellSpec
     rows: np.ndarray  # positions of the buses in V
     branches: Branches
-    unique_buses: tuple[int, ...]  # distinct unit buses (solved once each)
-    unit_columns: np.ndarray  # unit -> column in the solution for unique_buses
+    unique_injections: tuple[tuple[int, float], ...]  # distinct (bus, q_per_p), solved once
+    unit_columns: np.ndarray  # unit -> column in the solution for unique_injections
 
 
 def cell_index(spec: CellSpec, layout: Layout) -> CellIndex:
-    """Positions of a cell's buses, branches and unit buses in a power flow's arrays."""
-    unique = tuple(dict.fromkeys(spec.unit_buses))
-    column_of = {bus: i for i, bus in enumerate(unique)}
+    """Positions of a cell's buses, branches and unit injections in a power flow's arrays."""
+    injections = tuple(zip(spec.unit_buses, spec.unit_q_per_p, strict=True))
+    unique = tuple(dict.fromkeys(injections))
+    column_of = {injection: i for i, injection in enumerate(unique)}
     return CellIndex(spec, np.array([layout.bus_row[b] for b in spec.buses], dtype=int),
                      layout.branches(spec.branches), unique,
-                     np.array([column_of[b] for b in spec.unit_buses], dtype=int))
+                     np.array([column_of[i] for i in injections], dtype=int))
 
 
 def grid_view(index: CellIndex, point: OperatingPoint) -> GridView:
     """The cell's :class:`GridView` at ``point`` (one power flow)."""
     spec = index.spec
-    d_voltage = point.solve(index.unique_buses)
+    buses, q_per_p = zip(*index.unique_injections, strict=True)
+    d_voltage = point.solve(buses, q_per_p)
     vm = np.abs(point.voltage[index.rows])
     dv_dp = point.magnitude(d_voltage, index.rows)[:, index.unit_columns]
     loading = index.branches.loading(point.voltage)

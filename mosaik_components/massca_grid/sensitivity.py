@@ -4,10 +4,12 @@
 power flow, the Jacobian ``J`` of the bus power injections with respect to the voltage
 angles (non-slack buses) and magnitudes (PQ buses) at the solution gives, for 1 MW more
 net injection at bus ``k`` (reactive power unchanged, the slack takes the balance),
-``[dθ; d|V|] = J⁻¹ e_k / baseMVA``. Branch currents are linear in the complex voltages
-(``I_from = Y_f V``, ``I_to = Y_t V``), so ``d|I|`` follows from
-``dV = V (d|V|/|V| + j dθ)``, and a branch's loading (pandapower's: the larger of both
-ends' current over the rating) changes with its larger end. This is exact to first order
+``[dθ; d|V|] = J⁻¹ e_k / baseMVA``; a unit whose reactive power follows its active
+power (a load at a fixed power factor) adds ``tan φ`` in bus ``k``'s reactive row.
+Branch currents are linear in the complex voltages (``I_from = Y_f V``,
+``I_to = Y_t V``), so ``d|I|`` follows from ``dV = V (d|V|/|V| + j dθ)``, and a
+branch's loading (pandapower's: the larger of both ends' current over the rating)
+changes with its larger end. This is exact to first order
 for meshed and radial grids alike; LinDistFlow would neglect losses and the voltage
 dependence of currents and hold for radial feeders only. Validated against full power
 flows in ``tests/unit/test_grid_sensitivity.py`` (figures in BENCHMARKS.md).
@@ -112,9 +114,12 @@ class OperatingPoint:
     voltage: np.ndarray
     lu: object
 
-    def solve(self, buses: Sequence[int]) -> np.ndarray:
+    def solve(self, buses: Sequence[int], q_per_p: Sequence[float] | None = None
+              ) -> np.ndarray:
         """Complex voltage change per MW injected at each pandapower bus of ``buses``.
 
+        ``q_per_p``: per entry, the MVAr of reactive injection that come with each MW
+        (a load at a fixed power factor: ``tan φ``; default 0, reactive power unchanged).
         One row per bus of ``V``, one column per entry of ``buses``; ``d|V|`` of a row is
         ``real(dV / V) * |V|`` (see :meth:`magnitude`).
         """
@@ -124,6 +129,9 @@ class OperatingPoint:
             row = layout.rows_of_angle[layout.bus_row[bus]]
             if row >= 0:  # injecting at the slack changes nothing
                 rhs[row, column] = 1.0 / layout.base_mva
+            q_row = layout.rows_of_magnitude[layout.bus_row[bus]]
+            if q_per_p is not None and q_row >= 0:  # a PV bus holds its voltage: no Q row
+                rhs[q_row, column] = q_per_p[column] / layout.base_mva
         solution = self.lu.solve(rhs) if len(buses) else rhs  # type: ignore[attr-defined]
         angle = np.zeros((layout.buses, len(buses)))
         magnitude = np.zeros_like(angle)

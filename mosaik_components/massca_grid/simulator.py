@@ -8,7 +8,8 @@ Same models, attributes and extra methods as mosaik-pandapower-2, plus:
 * the ``CellView`` model: params ``cell`` (the ``cell`` number in the grid's tables),
   ``units`` (mapping unit name -> bus index; name the units as the cell controller knows
   its children, e.g. their MAS agent eids) and ``limits`` (``{"v_min", "v_max",
-  "loading_max"}``, default 0.95/1.05 pu, 100 %); output ``grid``: the cell's
+  "loading_max"}``, default 0.95/1.05 pu, 100 %), ``q_per_p`` (unit name -> MVAr per MW
+  of its active power, e.g. a load's ``tan φ``; default 0); output ``grid``: the cell's
   :class:`~..mas.model.grid.GridView` in plain form (``GridView.to_dict()``) computed from
   this step's (this iteration's) power flow: bus voltages of the cell (no slack bus),
   loadings of its lines and transformers, and their sensitivities to each unit's active
@@ -61,7 +62,8 @@ TRANSFORMER_OUTPUTS = {"loading[%]": "loading_percent", "P_hv[MW]": "p_hv_mw",
 META = copy.deepcopy(PANDAPOWER_META)
 META["models"]["Transformer"] = {"public": False, "params": [],
                                  "attrs": list(TRANSFORMER_OUTPUTS), "any_inputs": False}
-META["models"]["CellView"] = {"public": True, "params": ["cell", "units", "limits"],
+META["models"]["CellView"] = {"public": True, "params": ["cell", "units", "limits",
+                                                         "q_per_p"],
                               "attrs": ["grid"], "any_inputs": False}
 META["extra_methods"] = [*META.get("extra_methods", []), "power_flow_seconds",
                          "cell_view_seconds"]
@@ -135,13 +137,14 @@ class GridSimulator(PandapowerSimulator):
         return grid
 
     def _create_cell_view(self, cell: Any = None, units: Any = None, limits: Any = None,
-                          **unknown: Any) -> dict[str, Any]:
+                          q_per_p: Any = None, **unknown: Any) -> dict[str, Any]:
         eid = f"CellView-{len(self._cells)}"
         if unknown:
             raise ConfigError(f"{self._sid}.{eid}: unknown parameter(s) {sorted(unknown)}")
         if not self._net:
             raise ConfigError(f"{self._sid}.{eid}: create the Grid before CellView entities")
-        self._cells[eid] = cell_spec(self._net, cell, units, limits, what=f"{self._sid}.{eid}")
+        self._cells[eid] = cell_spec(self._net, cell, units, limits, what=f"{self._sid}.{eid}",
+                                     q_per_p=q_per_p)
         return {"eid": eid, "type": "CellView", "rel": [f"Bus-{b}" for b in
                                                         self._cells[eid].buses]}
 

@@ -69,6 +69,26 @@ def test_derivatives_equal_central_differences_of_power_flows(solved):
         assert np.abs(dv_fd).max() > 1e-3  # the injection really moves the voltages
 
 
+def test_a_load_at_a_fixed_power_factor_moves_voltages_by_both_its_powers(solved):
+    """``q_per_p``: the reactive injection that comes with each MW (a load's ``tan φ``)."""
+    bus, tan_phi = 8, 0.484  # cos φ = 0.9
+    point = operating_point(solved)
+    rows = np.array([point.layout.bus_row[b] for b in solved.bus.index])
+    with_q = point.magnitude(point.solve([bus], [tan_phi]), rows)[:, 0]
+    active_only = point.magnitude(point.solve([bus]), rows)[:, 0]
+    h = 0.01
+    flows = []
+    for sign in (1, -1):
+        changed = copy.deepcopy(solved)
+        pp.create_sgen(changed, bus, p_mw=sign * h, q_mvar=sign * h * tan_phi)
+        pp.runpp(changed, numba=False)
+        flows.append(changed.res_bus.vm_pu.to_numpy())
+    dv_fd = (flows[0] - flows[1]) / (2 * h)
+    assert np.abs(with_q - dv_fd).max() < 1e-7
+    # on this feeder the reactive part is not small: without it the model is far off
+    assert np.abs(active_only - dv_fd).max() > 0.2 * np.abs(dv_fd).max()
+
+
 def test_linear_prediction_of_a_half_megawatt_step(solved):
     buses = [5, 19]
     dv, keys, dl = _linear(solved, buses)
@@ -126,6 +146,19 @@ def test_cell_zero_excludes_the_slack_bus(solved):
 def test_bad_cell_views_are_named(solved, cell, units, limits, message):
     with pytest.raises(ConfigError, match=message):
         cell_spec(solved, cell, units, limits)
+
+
+@pytest.mark.parametrize("q_per_p, message", [
+    ({"v": 0.3}, r"CellView.q_per_p: \['v'\] are not among its units"),
+    ({"u": "0.3"}, r"CellView.q_per_p\['u'\] must be a number within \[-5.0, 5.0\] MVAr per "
+                   r"MW, got '0.3'"),
+    ({"u": float("nan")}, r"CellView.q_per_p\['u'\] must be a number .* got nan"),
+    ({"u": 7.0}, r"CellView.q_per_p\['u'\] must be a number .* got 7.0"),
+    ([0.3], r"CellView.q_per_p must be a mapping unit name -> MVAr per MW, got \[0.3\]"),
+])
+def test_bad_reactive_couplings_are_named(solved, q_per_p, message):
+    with pytest.raises(ConfigError, match=message):
+        cell_spec(solved, 0, {"u": 3}, q_per_p=q_per_p)
 
 
 def test_no_power_flow_or_other_loading_definition_is_an_error():

@@ -381,14 +381,15 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
            parents: dict[int, Any], mas: Any) -> dict[int, dict[str, int]]:
     """One simulator entity (and one agent) per load, PV, wind turbine and battery.
 
-    Returns, per cell, each unit agent's bus (for the cells' grid views).
+    Returns, per cell, each unit agent's bus and the MVAr per MW its reactive power
+    follows its active power with (for the cells' grid views).
     """
     world, net, recorder = scenario.world, scenario.net, scenario.recorder
     rng = random.Random(args.seed)
     planned = plans(args)
     scenario.first_iteration_uncontrolled = not planned
     scenario.kpi_args = {"capacities": {}, "price": args.price, "start": str(args.start)}
-    buses: dict[int, dict[str, int]] = {}  # per cell: unit agent -> its bus
+    buses: dict[int, dict[str, tuple[int, float]]] = {}  # per cell: agent -> bus, Q per P
     rows = [("load", r) for _, r in net.load.iterrows()] + [
         (r.unit_kind, r) for _, r in net.sgen.iterrows()] + [
         ("battery", r) for _, r in net.storage.iterrows()]
@@ -443,7 +444,8 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
         if mas is None:
             continue
         agent = mas.MosaikAgents(controller=parents[int(row.cell)].eid, kind=agent_kind)
-        buses.setdefault(int(row.cell), {})[agent.eid] = int(row.bus)
+        q_per_p = _tan_phi(row.p_mw, row.q_mvar) if agent_kind == "consumer" else 0.0
+        buses.setdefault(int(row.cell), {})[agent.eid] = (int(row.bus), q_per_p)
         if mosaik_pv:  # no band, no same-step setpoint: it takes part as a fixed producer
             world.connect(unit, agent, ("P[MW]", "current"))
             continue
@@ -453,10 +455,15 @@ def _units(args: argparse.Namespace, scenario: Scenario, sims: dict[str, Any],
 
 
 def _grid_views(scenario: Scenario, grid_sim: Any, parents: dict[int, Any],
-                buses: dict[int, dict[str, int]]) -> None:
-    """Each cell's grid (voltages, loadings, sensitivities) into its units' controller."""
+                buses: dict[int, dict[str, tuple[int, float]]]) -> None:
+    """Each cell's grid (voltages, loadings, sensitivities) into its units' controller.
+
+    A load's reactive power follows its active power at a fixed power factor, so its
+    sensitivities are those of both (``q_per_p``: its ``tan φ``).
+    """
     for cell, units in buses.items():
-        view = grid_sim.CellView(cell=cell, units=units)
+        view = grid_sim.CellView(cell=cell, units={a: bus for a, (bus, _) in units.items()},
+                                 q_per_p={a: q for a, (_, q) in units.items() if q})
         scenario.world.connect(view, parents[cell], "grid")
         scenario.world.connect(parents[cell], scenario.recorder, "grid_violations",
                                "grid_excess", "grid_curtailed[MW]")
@@ -515,6 +522,12 @@ def _weather(attrs: tuple[str, ...], planned: bool) -> list[str]:
 def _cos_phi(p_mw: float, q_mvar: float) -> float:
     apparent = (p_mw**2 + q_mvar**2) ** 0.5
     return float(p_mw / apparent) if apparent > 0 else 1.0
+
+
+def _tan_phi(p_mw: float, q_mvar: float) -> float:
+    """MVAr per MW of a load at the power factor of ``_cos_phi`` (as the unit runs it)."""
+    cos_phi = _cos_phi(p_mw, q_mvar)
+    return float((1.0 - cos_phi**2) ** 0.5 / cos_phi)
 
 
 def run(args: argparse.Namespace) -> dict[str, Any]:
