@@ -2,7 +2,7 @@
 
 Every plot has dates on its x axis and the time zone in the axis label (the run's
 ``datetime`` column; else the start given), legends outside the data area, and, where a
-limit exists, the limit as a dashed line (voltage band, maximum line loading). Where
+limit exists, the limit as a dashed line (voltage band, maximum branch loading). Where
 both exist the uncontrolled case is drawn beside the controlled one; a run without
 agents is labelled as what it is (uncontrolled), not "with agents".
 """
@@ -16,10 +16,10 @@ import pandas as pd
 
 from mosaik_components.mas.model.grid import GridLimits
 
-from .summary import wide
+from .summary import branch_loadings, wide
 
-__all__ = ["write_plots", "figure", "date_axis", "zone_name", "save", "time_index",
-           "LIMIT_STYLE"]
+__all__ = ["write_plots", "plot_envelope_overlay", "figure", "date_axis", "zone_name", "save",
+           "time_index", "LIMIT_STYLE"]
 
 LIMIT_STYLE = {"color": "tab:red", "ls": "--", "lw": 1.0}
 
@@ -159,21 +159,61 @@ def plot_cell_balances(frame: pd.DataFrame, units: dict[str, dict[str, Any]], pa
 
 def plot_envelopes(frame: pd.DataFrame, path: Path, start: pd.Timestamp | None,
                    limits: GridLimits) -> Path:
-    """Bus-voltage band and line loadings over time, with their limits."""
-    voltages, loading = wide(frame, "Vm[pu]"), wide(frame, "loading[%]")
+    """Bus-voltage band and line and transformer loadings over time, with their limits."""
+    voltages = wide(frame, "Vm[pu]")
+    lines, trafos = branch_loadings(frame)
     fig, (top, bottom) = figure(rows=2, height=6.5)
     xv = time_index(frame, voltages.index, start)
     top.fill_between(xv, voltages.min(axis=1), voltages.max(axis=1), alpha=0.4,
                      label="min-max over buses")
     top.plot(xv, voltages.mean(axis=1).to_numpy(), lw=1.0, label="mean")
+    top.set(ylabel="bus voltage [pu]", title="Voltage and loading envelopes (slack excluded)")
+    xl = time_index(frame, lines.index, start)
+    bottom.plot(xl, lines.max(axis=1).to_numpy(), label="max over lines")
+    bottom.plot(xl, lines.mean(axis=1).to_numpy(), label="mean over lines")
+    if trafos.shape[1]:
+        bottom.plot(xl, trafos.max(axis=1).to_numpy(), label="max over transformers")
+    _limit_lines(top, bottom, limits)
+    _loading_axis(bottom, float(wide(frame, "loading[%]").max().max()))
+    date_axis(bottom, xl)
+    return save(fig, (top, bottom), path)
+
+
+def plot_envelope_overlay(frames: dict[str, pd.DataFrame], path: Path,
+                          start: pd.Timestamp | None, limits: GridLimits) -> Path:
+    """Several runs' voltage extremes and largest branch loading, overlaid, with limits.
+
+    One colour per run: its highest bus voltage (solid) and lowest (dashed), and its
+    largest loading over lines and transformers.
+    """
+    plt = _pyplot()
+    fig, (top, bottom) = figure(rows=2, height=6.5)
+    colors = plt.get_cmap("tab10")
+    x = None
+    peak = 0.0
+    for i, (name, frame) in enumerate(frames.items()):
+        voltages, loading = wide(frame, "Vm[pu]"), wide(frame, "loading[%]")
+        x = time_index(frame, voltages.index, start)
+        top.plot(x, voltages.max(axis=1).to_numpy(), color=colors(i % 10), lw=1.2, label=name)
+        top.plot(x, voltages.min(axis=1).to_numpy(), color=colors(i % 10), lw=1.0, ls=":")
+        bottom.plot(x, loading.max(axis=1).to_numpy(), color=colors(i % 10), lw=1.2,
+                    label=name)
+        peak = max(peak, float(loading.max().max()))
+    _limit_lines(top, bottom, limits)
+    top.set(ylabel="bus voltage [pu]\n(highest solid, lowest dotted)",
+            title="Voltage and loading envelopes per run (slack excluded)")
+    _loading_axis(bottom, peak)
+    bottom.set(ylabel="largest loading [%]\n(lines and transformers)")
+    date_axis(bottom, x if x is not None else pd.Index([]))
+    return save(fig, (top, bottom), path)
+
+
+def _limit_lines(top: Any, bottom: Any, limits: GridLimits) -> None:
     top.axhline(limits.v_min, **LIMIT_STYLE, label=f"limits {limits.v_min:g}/"
                                                    f"{limits.v_max:g} pu")
     top.axhline(limits.v_max, **LIMIT_STYLE)
-    top.set(ylabel="bus voltage [pu]", title="Voltage and line-loading envelopes")
-    xl = time_index(frame, loading.index, start)
-    bottom.plot(xl, loading.max(axis=1).to_numpy(), label="max over lines")
-    bottom.plot(xl, loading.mean(axis=1).to_numpy(), label="mean")
     bottom.axhline(limits.loading_max, **LIMIT_STYLE, label=f"limit {limits.loading_max:g} %")
-    bottom.set(ylabel="line loading [%]", ylim=(0, max(105.0, float(loading.max().max()) * 1.05)))
-    date_axis(bottom, xl)
-    return save(fig, (top, bottom), path)
+
+
+def _loading_axis(ax: Any, peak: float) -> None:
+    ax.set(ylabel="loading [%]", ylim=(0, max(105.0, peak * 1.05)))

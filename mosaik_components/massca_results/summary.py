@@ -17,7 +17,7 @@ import pandas as pd
 
 from mosaik_components.mas.model.grid import LOADING_TOL, VOLTAGE_TOL, GridLimits
 
-__all__ = ["summarize", "wide", "coverage", "json_ready", "violations"]
+__all__ = ["summarize", "wide", "coverage", "json_ready", "violations", "branch_loadings"]
 
 
 def wide(frame: pd.DataFrame, attr: str) -> pd.DataFrame:
@@ -60,7 +60,10 @@ def summarize(frame: pd.DataFrame, units: dict[str, dict[str, Any]], step: int,
     voltages = wide(frame, "Vm[pu]")
     summary["min_voltage_pu"] = float(voltages.min().min())
     summary["max_voltage_pu"] = float(voltages.max().max())
-    summary["max_line_loading_pct"] = float(wide(frame, "loading[%]").max().max())
+    lines, trafos = branch_loadings(frame)
+    summary["max_line_loading_pct"] = float(lines.max().max())
+    if trafos.shape[1]:
+        summary["max_trafo_loading_pct"] = float(trafos.max().max())
     summary.update(violations(frame, step, GridLimits()))
     if core_id is not None:
         steptime = wide(frame, "steptime")[core_id]
@@ -76,8 +79,15 @@ def summarize(frame: pd.DataFrame, units: dict[str, dict[str, Any]], step: int,
     return summary
 
 
+def branch_loadings(frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """``loading[%]`` of the lines and of the transformers (mosaik ids ``Transformer-i``)."""
+    loading = wide(frame, "loading[%]")
+    trafo = loading.columns.str.contains("Transformer-", regex=False)
+    return loading.loc[:, ~trafo], loading.loc[:, trafo]
+
+
 def violations(frame: pd.DataFrame, step: int, limits: GridLimits) -> dict[str, Any]:
-    """Voltage-band and line-loading violations: steps and hours.
+    """Voltage-band and branch-loading (lines, transformers) violations: steps and hours.
 
     A limit counts as broken beyond :data:`VOLTAGE_TOL` / :data:`LOADING_TOL` (round-off
     of the power flow; both are written next to the limits).

@@ -39,6 +39,16 @@ def test_simbench_cells_have_surplus_and_deficit_and_differ(uncontrolled):
     assert (profiles.filter(like="sgen_") >= 0).all().all()
 
 
+def test_transformer_loadings_are_recorded_apart_from_the_lines(uncontrolled):
+    summary, frame, _, _ = uncontrolled
+    loading = frame[frame["attr"] == "loading[%]"]
+    trafos = loading[loading["entity"].str.contains("Transformer-")]
+    assert trafos["entity"].nunique() >= 2 and trafos["value"].max() > 1.0
+    assert summary["max_trafo_loading_pct"] == pytest.approx(trafos["value"].max())
+    lines = loading[loading["entity"].str.contains("Line-")]
+    assert summary["max_line_loading_pct"] == pytest.approx(lines["value"].max())
+
+
 def test_generators_produce_their_profile_when_uncontrolled(uncontrolled):
     summary, frame, entities, _ = uncontrolled
     generators = frame[frame["entity"].str.contains("Generator")]

@@ -7,7 +7,7 @@ import pytest
 
 from mosaik_components.massca.scenarios import study
 
-ARGS = ["--cells", "1", "--start", "2019-06-21 16:00", "--until", "21600", "--no-plots"]
+ARGS = ["--cells", "1", "--start", "2019-06-21 16:00", "--until", "21600"]
 
 
 @pytest.fixture(scope="module")
@@ -15,6 +15,12 @@ def studied(tmp_path_factory):
     out = tmp_path_factory.mktemp("study")
     study.main([*ARGS, "--out", str(out)])
     return out
+
+
+def test_the_runs_envelopes_are_overlaid_in_one_plot(studied):
+    assert (studied / "grid_envelopes.png").stat().st_size > 20_000
+    for name in study.VARIANTS:  # each run also has its own plots
+        assert (studied / name / "grid_envelopes.png").is_file()
 
 
 def test_the_table_is_what_each_run_reported(studied):

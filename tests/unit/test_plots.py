@@ -78,3 +78,32 @@ def test_limits_are_drawn_where_they_exist(tmp_path, captured):
                   if line.get_linestyle() == "--"]
     assert sorted(horizontal) == [0.95, 1.05]
     assert "limit 100 %" in labels(bottom)
+
+
+def with_transformer(loading: float) -> pd.DataFrame:
+    data = frame(True)
+    trafo = data[data["attr"] == "loading[%]"].assign(entity="Grid-0.Transformer-0",
+                                                     value=loading)
+    return pd.concat([data, trafo], ignore_index=True)
+
+
+def test_transformer_loading_is_drawn_apart_from_the_lines(tmp_path, captured):
+    plots.plot_envelopes(with_transformer(80.0), tmp_path / "e.png", None, plots.GridLimits())
+    _, (_, bottom) = captured[0]
+    assert labels(bottom)[:3] == ["max over lines", "mean over lines", "max over transformers"]
+    curves = dict(zip(labels(bottom), (line.get_ydata() for line in bottom.get_lines()
+                                       if not line.get_label().startswith("_")), strict=False))
+    assert (curves["max over transformers"] == 80.0).all()
+    assert (curves["max over lines"] == 30.0).all()
+
+
+def test_runs_overlaid_with_limits_dates_and_their_own_extremes(tmp_path, captured):
+    runs = {"uncontrolled": with_transformer(120.0), "grid_aware": frame(True)}
+    plots.plot_envelope_overlay(runs, tmp_path / "o.png", None, plots.GridLimits())
+    _, (top, bottom) = captured[0]
+    assert labels(top) == ["uncontrolled", "grid_aware", "limits 0.95/1.05 pu"]
+    assert labels(bottom) == ["uncontrolled", "grid_aware", "limit 100 %"]
+    largest = [line.get_ydata() for line in bottom.get_lines()][:2]
+    assert (largest[0] == 120.0).all() and (largest[1] == 30.0).all()  # lines and trafos
+    assert bottom.get_xlabel() == "time from 2019-06-21 00:00 (UTC-05:00)"
+    assert bottom.get_ylim()[1] >= 120.0

@@ -358,6 +358,8 @@ def _populate(world: mosaik.World, net: Any, site: dict[str, Any],
         world.connect(entities[f"Bus-{idx}"], recorder, "Vm[pu]")
     for idx in net.line.index:
         world.connect(entities[f"Line-{idx}"], recorder, "loading[%]")
+    for idx in net.trafo.index[net.trafo.in_service]:
+        world.connect(entities[f"Transformer-{idx}"], recorder, "loading[%]")
     return scenario
 
 
@@ -543,6 +545,7 @@ def main(argv: list[str] | None = None) -> dict[str, Any]:
         print(f"\nresults in {args.out}/ ({', '.join(summary['files'])})")
         for key in ("import_MWh", "export_MWh", "import_MWh_uncontrolled",
                     "export_MWh_uncontrolled", "curtailed_MWh", "max_line_loading_pct",
+                    "max_trafo_loading_pct",
                     "min_voltage_pu", "max_voltage_pu", "agent_time_s", "wall_time_s"):
             if key in summary:  # None: not measured in this run (e.g. planned runs)
                 value = summary[key]

@@ -10,7 +10,9 @@ Runs ``massca cells`` on the same cells, day and seed as
 
 each into ``OUT/<variant>`` (its own run folder), then writes ``OUT/kpis.csv`` and
 ``OUT/kpis.md``: one column per variant, the rows read from each run's ``summary.json``
-(every figure computed there from the run's time series). Options it does not know are
+(every figure computed there from the run's time series), and ``OUT/grid_envelopes.png``:
+the variants' voltage extremes and largest line/transformer loading overlaid, with the
+limits (not with ``--no-plots``). Options it does not know are
 passed to every ``massca cells`` run (e.g. ``--start``, ``--price``, ``--der-scale``)::
 
     massca study --cells 1 --days 1 --out results/study
@@ -25,9 +27,12 @@ from typing import Any
 
 import pandas as pd
 
+from mosaik_components.mas.model.grid import GridLimits
 from mosaik_components.massca_results.atomic import write_json, write_text
+from mosaik_components.massca_results.plots import plot_envelope_overlay
 
 from ..compare import markdown
+from ..runs.cells_kind import load_frame
 from . import cells
 
 #: variant -> the ``massca cells`` options that make it
@@ -51,7 +56,10 @@ ROWS: dict[str, str] = {
     "battery equivalent full cycles": "kpis.equivalent_full_cycles",
     "losses [MWh]": "losses_MWh",
     "min voltage [pu]": "min_voltage_pu",
+    "max voltage [pu]": "max_voltage_pu",
     "max line loading [%]": "max_line_loading_pct",
+    "max transformer loading [%]": "max_trafo_loading_pct",
+    "hours with a voltage violation": "voltage_violation_h",
     "steps with a voltage violation": "voltage_violation_steps",
     "steps with a loading violation": "loading_violation_steps",
     "wall time [s]": "wall_time_s",
@@ -103,6 +111,9 @@ def main(argv: list[str] | None = None) -> pd.DataFrame:
         summaries[name] = cells.run(run_args)
         print(f"{name}: done in {summaries[name]['wall_time_s']:.1f} s", file=sys.stderr)
     frame = table(summaries)
+    if "--no-plots" not in rest:
+        plot_envelope_overlay({name: load_frame(args.out / name) for name in summaries},
+                              args.out / "grid_envelopes.png", None, GridLimits())
     write_text(args.out / "kpis.csv", frame.to_csv())
     write_text(args.out / "kpis.md", markdown(frame.reset_index(names="KPI")))
     write_json(args.out / "study.json",
