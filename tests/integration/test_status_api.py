@@ -41,6 +41,10 @@ def get(url: str, token: str | None = None) -> tuple[int, dict]:
         return error.code, json.loads(error.read())
 
 
+#: long enough to be still running when the test interrupts it (a day takes ~5 s)
+DAYS = 7
+
+
 def earlier_run(root) -> dict[str, str]:
     """A finished run already in the root; returns its files' digests."""
     run = RunFolder.create("cells", root=root, name="earlier")
@@ -97,7 +101,7 @@ def test_status_api_during_a_run_then_sigint_leaves_an_honest_interrupted_run(tm
     before = earlier_run(root)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     command = [sys.executable, "-m", "mosaik_components.massca", "cells", "--cells", "1",
-               "--days", "1", "--status-port", "0", "--runs", str(root), "--name", "live",
+               "--days", str(DAYS), "--status-port", "0", "--runs", str(root), "--name", "live",
                "--quiet", "--no-plots"]
     run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                            text=True, env=env)
@@ -110,8 +114,8 @@ def test_status_api_during_a_run_then_sigint_leaves_an_honest_interrupted_run(tm
         assert code == 200 and health["status"] == "ok" and health["sid"] == "MAS-0"
         first = wait_for(lambda: (lambda s: s if (s["steps"] or 0) >= 3 else None)(
             get(f"{base}/status")[1]), 90, "three steps", run)
-        assert first["until"] == 86400 and first["agents"] == 26 and first["units"] == 24
-        assert first["progress"] == pytest.approx((first["time"] + 900) / 86400)
+        assert first["until"] == DAYS * 86400 and first["agents"] == 26 and first["units"] == 24
+        assert first["progress"] == pytest.approx((first["time"] + 900) / (DAYS * 86400))
         assert first["steps_per_s"] > 0 and first["cycle"]["agent_time_s"] > 0
         assert first["iterations"] >= 1 and first["rejected"] == 0
         check_agents(base)
@@ -132,8 +136,9 @@ def test_status_api_during_a_run_then_sigint_leaves_an_honest_interrupted_run(tm
     assert record["status"] == summary["status"] == "interrupted"
     times = sorted(pd.read_csv(root / "live" / "timeseries.csv")["time"].unique())
     assert summary["steps"] == len(times) >= 3 and summary["time_last_s"] == times[-1]
-    assert times == list(range(0, 900 * len(times), 900)) and summary["steps_planned"] == 96
-    assert summary["steps"] < 96 and summary["config"]["cells"] == 1
+    assert times == list(range(0, 900 * len(times), 900))
+    assert summary["steps_planned"] == DAYS * 96 and summary["steps"] < DAYS * 96
+    assert summary["config"]["cells"] == 1
     assert set(record["files"]) == {"entities.json", "run.json", "summary.json",
                                     "timeseries.csv"}
     assert digests(root / "earlier") == before  # the earlier run is untouched
