@@ -36,7 +36,8 @@ def bench_grid(cells: int) -> tuple[float, float]:
 def bench_run(cells: int, depth: int) -> dict:
     with tempfile.TemporaryDirectory() as out:
         started = time.perf_counter()
-        subprocess.run([sys.executable, str(ROOT / "scenarios" / "cells.py"), "--cells",
+        subprocess.run([sys.executable, str(ROOT / "scenarios" / "cells.py"), "--data", "cigre",
+                        "--strategy", "balance", "--cells",
                         str(cells), "--depth", str(depth), "--quiet", "--no-plots",
                         "--out", out], check=True, capture_output=True)
         process = time.perf_counter() - started

@@ -18,7 +18,8 @@ from mosaik_components.mas.model.grid import LOADING_TOL, VOLTAGE_TOL
 from mosaik_components.massca.scenarios import cells
 from mosaik_components.massca.scenarios.cells import TOU_TARIFF
 
-ARGS = ["--cells", "1", "--days", "1", "--strategy", "lookahead", "--quiet", "--no-plots"]
+ARGS = ["--data", "cigre", "--cells", "1", "--days", "1", "--strategy", "lookahead", "--quiet",
+        "--no-plots"]
 DT_H = 0.25
 
 

@@ -12,7 +12,8 @@ import pytest
 from mosaik_components.massca.scenarios import cells  # noqa: E402
 from mosaik_components.massca_results.summary import wide
 
-ARGS = ["--cells", "2", "--start", "2019-06-21 08:00", "--until", "10800", "--quiet"]
+ARGS = ["--data", "cigre", "--strategy", "balance", "--cells", "2", "--start", "2019-06-21 08:00",
+        "--until", "10800", "--quiet"]
 
 
 @pytest.fixture(scope="module")
@@ -102,7 +103,9 @@ def test_cell_aggregates_are_recorded(run_with_mas):
 
 
 def test_mosaik_pv_variant_runs(tmp_path):
-    summary = cells.run(cells.parse_args(["--cells", "1", "--start", "2019-06-21 10:00",
+    summary = cells.run(cells.parse_args(["--data", "cigre", "--strategy", "balance",
+                                          "--cells", "1",
+                                          "--start", "2019-06-21 10:00",
                                           "--until", "3600", "--quiet", "--no-plots",
                                           "--pv", "mosaik-pv", "--out", str(tmp_path)]))
     frame = pd.read_csv(tmp_path / "timeseries.csv")
@@ -113,7 +116,9 @@ def test_mosaik_pv_variant_runs(tmp_path):
 
 
 def test_parquet_results(tmp_path):
-    cells.run(cells.parse_args(["--cells", "1", "--until", "1800", "--quiet", "--no-plots",
+    cells.run(cells.parse_args(["--data", "cigre", "--strategy", "balance", "--cells", "1",
+                                "--until", "1800", "--quiet",
+                                "--no-plots",
                                 "--format", "parquet", "--out", str(tmp_path)]))
     frame = pd.read_parquet(tmp_path / "timeseries.parquet")
     assert set(frame.columns) == {"time", "datetime", "entity", "attr", "value"}

@@ -17,14 +17,14 @@ from mosaik_components.massca.scenarios import cells, checks
 
 MISTAKES = {
     "start off the data grid": (
-        ["--start", "2019-06-21 00:07"],
+        ["--data", "cigre", "--start", "2019-06-21 00:07"],
         r"argument --start: 2019-06-21 00:07:00 is not on the data's 15 min grid"),
     "start outside the data": (
-        ["--start", "2020-06-01"],
+        ["--data", "cigre", "--start", "2020-06-01"],
         r"argument --start: 2020-06-01 00:00:00 is outside the data \(2019-01-01 00:00:00 "
         r"\.\. 2019-12-31 23:45:00"),
     "span past the data's end": (
-        ["--start", "2019-12-31", "--days", "2"],
+        ["--data", "cigre", "--start", "2019-12-31", "--days", "2"],
         r"the simulated span ends at 2020-01-01 23:45:00 .* after the data ends "
         r"\(2019-12-31 23:45:00"),
     "der-scale inf": (["--der-scale", "inf"],
@@ -71,9 +71,10 @@ def test_parquet_without_an_engine(tmp_path, capsys, monkeypatch):
 
 
 def test_a_good_command_line_passes_and_names_the_topic(tmp_path):
+    # the data's last half hour: no planning horizon beyond it with balance
     args = cells.parse_args(["--transport", "mqtt", "--topic", "lab/a", "--out",
-                             str(tmp_path / "out"), "--start", "2019-12-31 23:30",
-                             "--until", "1800"])
+                             str(tmp_path / "out"), "--data", "cigre", "--strategy", "balance",
+                             "--start", "2019-12-31 23:30", "--until", "1800"])
     assert checks.mas_params(args)["topic"] == "lab/a"
     assert (tmp_path / "out").is_dir()
 

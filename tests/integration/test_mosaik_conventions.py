@@ -110,8 +110,8 @@ def _run_with_warnings_as_errors(argv: list[str], cwd: Path) -> subprocess.Popen
 
 SCENARIOS = {
     "cells": ["scenarios/cells.py", "--cells", "1", "--until", "1800", "--no-plots"],
-    "cells-mosaik-pv": ["scenarios/cells.py", "--cells", "1", "--until", "1800",
-                        "--no-plots", "--pv", "mosaik-pv"],
+    "cells-cigre-mosaik-pv": ["scenarios/cells.py", "--data", "cigre", "--cells", "1",
+                              "--until", "1800", "--no-plots", "--pv", "mosaik-pv"],
     "demo": ["scenarios/demo.py", "--hours", "1"],
     "cohda": ["scenarios/cohda.py", "--until", "1800"],
     "market": ["scenarios/market.py", "--homes", "6", "--cells", "2", "--until", "1800",

@@ -100,7 +100,8 @@ def test_status_api_during_a_run_then_sigint_leaves_an_honest_interrupted_run(tm
     root = tmp_path / "runs"
     before = earlier_run(root)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
-    command = [sys.executable, "-m", "mosaik_components.massca", "cells", "--cells", "1",
+    command = [sys.executable, "-m", "mosaik_components.massca", "cells", "--data", "cigre",
+               "--strategy", "balance", "--cells", "1",
                "--days", str(DAYS), "--status-port", "0", "--runs", str(root), "--name", "live",
                "--quiet", "--no-plots"]
     run = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,

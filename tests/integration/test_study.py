@@ -7,7 +7,7 @@ import pytest
 
 from mosaik_components.massca.scenarios import study
 
-ARGS = ["--cells", "1", "--start", "2019-06-21 16:00", "--until", "21600"]
+ARGS = ["--data", "cigre", "--cells", "1", "--start", "2019-06-21 16:00", "--until", "21600"]
 
 
 @pytest.fixture(scope="module")

@@ -2,11 +2,12 @@
 
     core -> cell controller (x cells) -> ... (depth levels) -> one agent per unit
 
-``--data cigre`` (default): CIGRE MV feeders; every load a flexible load on a BDEW
-profile, every PV a pvlib PV plant (or a mosaik-pv panel with ``--pv mosaik-pv``), the
-wind turbine a WECS on measured wind, two batteries per cell. ``--data simbench``:
-SimBench MV feeders, every element on its own SimBench profile (generators as
-profile-driven ``Generator`` units, SimBench's home batteries). With a planning strategy
+``--data simbench`` (default): SimBench MV feeders of the high-DER scenarios, every
+element on its own SimBench profile (generators as profile-driven ``Generator`` units,
+SimBench's home batteries). ``--data cigre``: CIGRE MV feeders; every load a flexible
+load on a BDEW profile, every PV a pvlib PV plant (or a mosaik-pv panel with ``--pv
+mosaik-pv``), the wind turbine a WECS on measured wind, two batteries per cell (MASSCA's
+scenario). With a planning strategy
 (``--strategy lookahead`` or ``grid_aware``) the loads are shiftable and the units
 publish their flexibility over a horizon from forecasts; ``grid_aware`` also feeds each
 cell's grid view into its controller. Unit powers feed the grid's bus inputs (the
@@ -126,10 +127,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--depth", type=positive_int, default=1,
                         help="controller levels between a cell and its units (MASSCA's "
                              "--hierarchy)")
-    parser.add_argument("--data", choices=["cigre", "simbench"], default="cigre",
-                        help="cigre: CIGRE MV feeders on the shipped weather and BDEW "
-                             "profiles (2019); simbench: SimBench MV feeders (high-DER "
-                             "scenarios) with their own per-element profiles (2016, CET)")
+    parser.add_argument("--data", choices=["simbench", "cigre"], default="simbench",
+                        help="simbench: SimBench MV feeders (high-DER scenarios) with their "
+                             "own per-element profiles (2016, CET); cigre: CIGRE MV feeders "
+                             "on the shipped weather and BDEW profiles (2019, MASSCA's)")
     parser.add_argument("--start", type=timestamp, default=None,
                         help="start, local standard time (default: 2019-06-21 for cigre, "
                              "2016-05-29 for simbench)")
@@ -139,8 +140,10 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--step", type=positive_int, default=900, help="step size in s")
     parser.add_argument("--seed", type=non_negative_int, default=42,
                         help="seed of every random choice (battery start states)")
-    parser.add_argument("--strategy", default="balance",
-                        help=f"one of {sorted(STRATEGIES)} or 'module:Class'")
+    parser.add_argument("--strategy", default="grid_aware",
+                        help=f"one of {sorted(STRATEGIES)} or 'module:Class' (grid_aware: "
+                             "plan over the horizon within each cell's grid limits; balance: "
+                             "MASSCA's per-step exchange balancing)")
     parser.add_argument("--within-cell", choices=["balance", "cohda"], default="balance",
                         help="how a cell splits its share among its units")
     parser.add_argument("--between-cells", choices=["balance", "cohda"], default="balance",
@@ -179,7 +182,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     planning.add_argument("--max-delay-h", type=float, default=4.0,
                           help="deferred load must be served within this many hours")
     parser.add_argument("--der-scale", type=float, default=1.0,
-                        help="multiply the CIGRE PV and wind ratings (1: as CIGRE; the "
+                        help="multiply the generators' ratings (1: as the data; CIGRE's "
                              "feeders then always import, larger values give surplus hours)")
     parser.add_argument("--pv", choices=["pvlib", "mosaik-pv"], default="pvlib")
     parser.add_argument("--no-mas", action="store_true",

@@ -58,7 +58,8 @@ def run_all(args: argparse.Namespace) -> pd.DataFrame:
         if not args.quiet:
             print(f"within_cell={within} between_cells={between} -> {out}")
         summary = cells.run(cells.parse_args([
-            "--cells", "2", "--until", str(args.until), "--seed", str(args.seed),
+            "--data", "cigre", "--strategy", "balance", "--cells", "2", "--until", str(args.until),
+            "--seed", str(args.seed),
             "--within-cell", within, "--between-cells", between, "--out", str(out),
             "--overwrite", "--no-plots", "--quiet"]))
         row = {"within_cell": within, "between_cells": between}

@@ -147,7 +147,8 @@ def _raise_stopped(signum: int, frame: Any) -> None:
 def _supervise(spec: dict[str, Any], folder: Path, parent: int) -> Outcome:
     """Run the scenario in ``folder``; the outcome (a failed row on error or timeout)."""
     point = (spec["cells"], spec["depth"], spec["attempt"])
-    command = [*SCENARIO, "--cells", str(spec["cells"]), "--depth", str(spec["depth"]),
+    command = [*SCENARIO, "--data", "cigre",  # MASSCA's sweep: its CIGRE cells
+               "--cells", str(spec["cells"]), "--depth", str(spec["depth"]),
                "--seed", str(spec["seed"]), "--until", str(spec["until"]),
                "--strategy", spec["strategy"], "--quiet", "--no-plots", "--out", str(folder)]
     scenario = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,

@@ -94,7 +94,7 @@ class RunSpec:
 
     def argv(self, name: str, seed: int, root: Path) -> list[str]:
         """The command line of one run (a ``massca cells`` process with a status API)."""
-        argv = [sys.executable, "-m", "mosaik_components.massca", "cells",
+        argv = [sys.executable, "-m", "mosaik_components.massca", "cells", "--data", "cigre",
                 "--runs", str(root), "--name", name, "--seed", str(seed), "--quiet",
                 "--cells", str(self.cells), "--depth", str(self.depth),
                 "--start", str(self.start), "--until", str(int(self.hours) * 3600),
