@@ -42,14 +42,38 @@ __all__ = ["series", "energy_not_served", "shifted_energy", "curtailed_energy",
 
 #: unit kinds (the scenario's ``units[eid]["kind"]``) per KPI
 SHEDDING = ("load", "curtailable")
-PRODUCERS = ("pv", "wind")
+#: curtailable producers: PV, wind and SimBench's other generators
+PRODUCERS = ("pv", "wind", "biomass", "hydro")
+
+
+class _Rows:
+    """Row positions of every (entity, attr) of one frame: one pass instead of one per call.
+
+    Kept for the last frame seen only (by identity, with the frame itself held, so an id
+    is never reused while cached); KPIs read a finished run's table, never a changing one.
+    """
+
+    frame: pd.DataFrame | None = None
+    rows: dict[tuple[str, str], np.ndarray] = {}
+
+    @classmethod
+    def of(cls, frame: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
+        if cls.frame is not frame:
+            cls.rows = frame.groupby(["entity", "attr"], sort=False).indices
+            cls.frame = frame
+        return cls.rows
+
+    @classmethod
+    def forget(cls) -> None:
+        cls.frame, cls.rows = None, {}
 
 
 def series(frame: pd.DataFrame, entity: str, attr: str) -> pd.Series:
     """One entity's attribute over time (index ``time``); ``KeyError`` if not recorded."""
-    part = frame[(frame["entity"] == entity) & (frame["attr"] == attr)]
-    if part.empty:
+    rows = _Rows.of(frame).get((entity, attr))
+    if rows is None:
         raise KeyError(f"{entity!r} has no recorded {attr!r}")
+    part = frame.iloc[rows]
     return part.set_index("time")["value"].astype(float).sort_index()
 
 
@@ -176,6 +200,16 @@ def kpis(frame: pd.DataFrame, step_s: float, units: Mapping[str, Mapping[str, An
     ``battery``; a producer with ``"fixed": True`` has no curtailment (no ``P_max``).
     Batteries need ``capacities``; the cost needs ``price``.
     """
+    try:
+        return _kpis(frame, step_s, units, ext_id, capacities, price, feed_in, start)
+    finally:
+        _Rows.forget()  # the run's table is not kept alive by the index
+
+
+def _kpis(frame: pd.DataFrame, step_s: float, units: Mapping[str, Mapping[str, Any]],
+          ext_id: str, capacities: Mapping[str, float] | None,
+          price: float | Sequence[float] | None, feed_in: float | Sequence[float],
+          start: str) -> dict[str, float]:
     def of(*kinds: str) -> list[str]:
         return [u for u, meta in units.items() if meta["kind"] in kinds]
 

@@ -17,6 +17,8 @@ import pandas as pd
 
 from mosaik_components.mas.model.grid import LOADING_TOL, VOLTAGE_TOL, GridLimits
 
+from .kpis import PRODUCERS
+
 __all__ = ["summarize", "wide", "coverage", "json_ready", "violations", "branch_loadings"]
 
 
@@ -50,7 +52,7 @@ def summarize(frame: pd.DataFrame, units: dict[str, dict[str, Any]], step: int,
     }
     bands = wide(frame, "P_max[MW]")
     producers = [u for u, meta in units.items()  # those that publish what they could give
-                 if meta["kind"] in ("pv", "wind") and u in bands.columns]
+                 if meta["kind"] in PRODUCERS and u in bands.columns]
     if producers:
         available = bands[producers]
         summary["curtailed_MWh"] = float((available - unit_p[producers]).sum().sum() * hours)

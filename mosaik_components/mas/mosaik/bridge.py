@@ -57,6 +57,9 @@ class Entity:
     last_set: float | None = None
     #: the result last sent to the unit (what it runs at until the next one)
     running: Any = None
+    #: the last ``flex`` input and what it parsed to (a unit re-sends the same object in
+    #: same-time iterations: parsed once)
+    flex_seen: tuple[Any, HorizonFlex] | None = None
 
 
 class Convergence(Protocol):
@@ -211,7 +214,11 @@ class TypedBridge:
             if entity.values:
                 raise StateError(f"unit {entity.eid!r}: connect either 'flex' or power "
                                  f"attributes, not both (got {sorted(entity.values)})")
-            state = UnitState.of_horizon(HorizonFlex.from_dict(flex, f"unit {entity.eid!r} flex"))
+            seen = entity.flex_seen
+            if seen is None or seen[0] is not flex:
+                seen = entity.flex_seen = (flex, HorizonFlex.from_dict(
+                    flex, f"unit {entity.eid!r} flex"))
+            state = UnitState.of_horizon(seen[1])
             running = entity.running
             if first or not isinstance(running, Target):
                 return state
