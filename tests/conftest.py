@@ -56,3 +56,20 @@ def no_task_leaks(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
     gc.collect()
     bad = [r.getMessage() for r in caplog.records if r.name == "asyncio"]
     assert not bad, bad
+
+
+def descendants_running(pid: int, marker: str) -> list:
+    """The live descendants of ``pid`` whose command line contains ``marker``.
+
+    A child that exits (or is a zombie) while it is looked at is not running, so it
+    is left out rather than failing the look-up."""
+    import psutil
+
+    found = []
+    for process in psutil.Process(pid).children(recursive=True):
+        try:
+            if marker in " ".join(process.cmdline()):
+                found.append(process)
+        except (psutil.NoSuchProcess, psutil.ZombieProcess):
+            continue
+    return found

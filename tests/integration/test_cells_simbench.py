@@ -33,7 +33,8 @@ def test_simbench_cells_have_surplus_and_deficit_and_differ(uncontrolled):
     assert not per_cell.loc[0].reset_index(drop=True).equals(
         per_cell.loc[1].reset_index(drop=True))  # not clones
     kinds = {meta["kind"] for meta in units.values()}
-    assert {"load", "pv", "battery"} <= kinds
+    # the default grid_aware strategy plans the loads: shiftable or curtailable
+    assert {"pv", "battery"} <= kinds and kinds & {"shiftable", "curtailable"}
     # the generators follow their SimBench profiles (uncontrolled: all of it)
     profiles = pd.read_csv(out / "simbench_profiles.csv", index_col="time")
     assert (profiles.filter(like="sgen_") >= 0).all().all()

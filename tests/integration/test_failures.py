@@ -78,7 +78,8 @@ def test_failing_scenario_exits_non_zero_with_the_completed_steps_written(tmp_pa
 
     out = tmp_path / "res"
     done = subprocess.run(
-        [sys.executable, str(ROOT / "scenarios" / "cells.py"), "--cells", "1", "--until",
+        [sys.executable, str(ROOT / "scenarios" / "cells.py"), "--data", "cigre", "--cells", "1",
+         "--until",
          "7200", "--strategy", "tests.simulators.faulty:ExplodeAfter", "--out", str(out),
          "--quiet", "--no-plots"],
         capture_output=True, text=True, timeout=300,
@@ -100,9 +101,8 @@ def test_scenario_whose_worker_process_dies_names_it_and_keeps_completed_steps(t
     import time
 
     import pandas as pd
-    import psutil
 
-    from tests.conftest import ROOT
+    from tests.conftest import ROOT, descendants_running
 
     out = tmp_path / "res"
     scenario = subprocess.Popen(
@@ -117,8 +117,8 @@ def test_scenario_whose_worker_process_dies_names_it_and_keeps_completed_steps(t
         while worker is None:  # the MAS spawns its worker when mosaik starts it
             assert scenario.poll() is None, scenario.communicate()
             assert time.monotonic() < deadline, "no worker process appeared"
-            worker = next((p for p in psutil.Process(scenario.pid).children(recursive=True)
-                           if "mas.runtime.workers.worker" in " ".join(p.cmdline())), None)
+            worker = next(iter(descendants_running(scenario.pid,
+                                                   "mas.runtime.workers.worker")), None)
             time.sleep(0.1)
         time.sleep(8)  # let some steps complete
         worker.kill()

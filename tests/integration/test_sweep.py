@@ -19,7 +19,7 @@ from mosaik_components.mas.strategies import STRATEGIES
 from mosaik_components.massca.sweep import results
 from mosaik_components.massca.sweep import runner as sweep
 from mosaik_components.massca.sweep.config import int_range
-from tests.conftest import ROOT
+from tests.conftest import ROOT, descendants_running
 
 SMALL = ["--cells", "1", "--depth", "1", "2", "1", "--attempts", "1", "--until", "1800",
          "--quiet"]
@@ -207,8 +207,7 @@ def wait_for_scenarios(process, count, timeout=60):
     """The sweep's scenario processes once ``count`` of them run."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        found = [p for p in psutil.Process(process.pid).children(recursive=True)
-                 if "mosaik_components.massca.scenarios.cells" in " ".join(p.cmdline())]
+        found = descendants_running(process.pid, "mosaik_components.massca.scenarios.cells")
         if len(found) >= count:
             return found
         assert process.poll() is None, process.stderr.read()
