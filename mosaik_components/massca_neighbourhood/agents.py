@@ -8,7 +8,7 @@
 * :class:`ProducerAgent` — one per PV unit: answers requests with its
   :class:`~.protocol.ProducerBook`.
 
-Every handler checks who sent a message (from mango's meta, :func:`~.transport.sender_key`)
+Every handler checks who sent a message (authenticated, :func:`~.transport.sender_key`)
 against the :class:`Directory`: only consumers ask for rankings and request jobs (and
 only for their own house's jobs), only the keeper sends rankings, only the producer a
 consumer is waiting for answers it, only the producer holding a contract moves it. A

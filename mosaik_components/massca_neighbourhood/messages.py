@@ -1,9 +1,9 @@
 """The messages the neighbourhood's agents exchange (mango ``@json_serializable``).
 
 Plain data only (str, int, float, bool, lists), so mango's JSON codec carries them
-between containers; nothing is pickled. The sender of every message is taken from
-mango's meta data by the receiver and checked against its directory, never from the
-content.
+between containers (sealed in an authenticated envelope, :mod:`.transport`); nothing is
+pickled. The sender of every message is the identity the receiving container
+authenticated, checked against the receiver's directory, never taken from the content.
 
 ==================  =====================  ==========================================
 message             from -> to             meaning

@@ -25,7 +25,7 @@ from .model import Job, Neighbourhood, Prediction
 from .optimisation import SolverOptions
 from .protocol import GRID, Contract, ProducerBook
 from .scores import Scoreboard
-from .transport import Activation, create_containers
+from .transport import Activation, MessageStats, Session, create_containers
 
 __all__ = ["AgentSystem", "Clock"]
 
@@ -56,7 +56,12 @@ class AgentSystem:
         producers = [p.id for _, p in neighbourhood.producers()]
         scoreboard.register(producers)
         self.scoreboard = scoreboard
-        self.containers = create_containers(containers, host, allow_remote)
+        #: frames the containers dropped (forged, replayed, misdirected, junk)
+        self.frames = MessageStats()
+        #: the run's secret and peer table: its containers accept only each other
+        self.session = Session()
+        self.containers = create_containers(containers, host, allow_remote, self.frames,
+                                            self.session)
         self.activation = Activation(self.containers)
         self.keeper = ScoreKeeper(self.directory, self.stats, timeout, scoreboard,
                                   tie_order(producers, seed))
@@ -116,6 +121,11 @@ class AgentSystem:
             if agent.unsettled:
                 await agent.settled()
         return contract
+
+    @property
+    def rejected(self) -> int:
+        """Messages refused: frames the containers dropped plus what the agents refused."""
+        return self.frames.rejected + self.stats.rejected
 
     def contracts(self) -> dict[str, Contract]:
         """The current contract of every negotiated job."""

@@ -1,11 +1,17 @@
 """Everything about transport in one place: containers, codec, lifecycle, identities.
 
-The agents only call :func:`send` and :func:`sender_key`; this module creates mango TCP
-containers (JSON codec with our message types only, bound to loopback unless
-``allow_remote``), starts and stops them with mango's ``activate`` and tells the
-identity of a message's sender from mango's meta data. Putting the agents behind
-another transport (massca's runtime seam, authenticated messages) means changing this
-module only.
+The agents only call :func:`send` and :func:`sender_key`; this module creates the
+containers, starts and stops them with mango's ``activate`` and tells the identity of a
+message's sender. The containers are massca's own (:func:`mosaik_components.mas.runtime.
+transport.create_container`): mango TCP containers bound to loopback unless
+``allow_remote``, frames size-checked before they are read, and a codec (JSON with our
+message types only, nothing unpickles) that seals every message between two containers
+in an authenticated envelope under the run's secret (a :class:`Session` shared by the
+containers of one :class:`~.runtime.AgentSystem`). A receiving container builds the
+sender's identity from that envelope, so :func:`sender_key` never reads what a sender
+wrote about itself; forged, replayed, misdirected or junk frames are dropped before any
+agent sees them and counted in the :class:`MessageStats` given to
+:func:`create_containers`.
 """
 
 from __future__ import annotations
@@ -15,13 +21,21 @@ from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Any
 
-from mango import JSON, Agent, AgentAddress, activate, create_tcp_container
+from mango import Agent, AgentAddress, activate
 from mango.container.core import Container
+
+from mosaik_components.mas.runtime.transport import (
+    MessageStats,
+    Session,
+    TcpTransport,
+    create_container,
+)
+from mosaik_components.mas.runtime.transport.security import TO
 
 from .messages import MESSAGE_TYPES
 
-__all__ = ["Key", "TransportError", "codec", "create_containers", "Activation", "send", "send_now",
-           "key_of", "sender_key", "LOOPBACK"]
+__all__ = ["Key", "TransportError", "create_containers", "Activation", "send", "send_now",
+           "key_of", "sender_key", "LOOPBACK", "MessageStats", "Session", "TO"]
 
 logger = logging.getLogger(__name__)
 
@@ -34,17 +48,15 @@ class TransportError(RuntimeError):
     """A container could not start or a host is not allowed."""
 
 
-def codec() -> JSON:
-    """Mango's JSON codec knowing our message types (and nothing that unpickles)."""
-    json = JSON()
-    for message_type in MESSAGE_TYPES:
-        json.add_serializer(*message_type.__serializer__())
-    return json
-
-
-def create_containers(count: int, host: str = "127.0.0.1", allow_remote: bool = False
+def create_containers(count: int, host: str = "127.0.0.1", allow_remote: bool = False,
+                      stats: MessageStats | None = None, session: Session | None = None
                       ) -> list[Container]:
-    """``count`` TCP containers on free ports of ``host`` (loopback unless allowed)."""
+    """``count`` TCP containers on free ports of ``host`` (loopback unless allowed).
+
+    They share ``session`` (default: a new one with a fresh random secret), so they
+    accept each other's sealed messages and nothing else; ``stats.rejected`` counts the
+    frames they drop.
+    """
     if count < 1:
         raise ValueError(f"containers must be >= 1, got {count}")
     if host not in LOOPBACK:
@@ -52,8 +64,15 @@ def create_containers(count: int, host: str = "127.0.0.1", allow_remote: bool = 
             raise TransportError(f"host {host!r} is not loopback; pass allow_remote=True to "
                                  "bind it")
         logger.warning("neighbourhood agents bind to non-loopback address %s", host)
-    return [create_tcp_container((host, 0), codec=codec(), auto_port=True)
-            for _ in range(count)]
+    session = session if session is not None else Session()
+    stats = stats if stats is not None else MessageStats()
+    containers = []
+    for index in range(count):
+        container = create_container(TcpTransport(host), index, session, stats)
+        for message_type in MESSAGE_TYPES:
+            container.codec.add_serializer(*message_type.__serializer__())
+        containers.append(container)
+    return containers
 
 
 class Activation:
@@ -95,18 +114,22 @@ def key_of(address: AgentAddress) -> Key:
 
 
 def sender_key(meta: dict[str, Any]) -> Key:
-    """The identity of a message's sender, from mango's meta (never from the content)."""
+    """The identity of a message's sender (never from the content).
+
+    For a message from another container the receiving container built ``meta`` from
+    the authenticated envelope; within a container mango sets it.
+    """
     addr = meta.get("sender_addr")
     return (tuple(addr) if isinstance(addr, list) else addr, meta.get("sender_id", ""))
 
 
 def send(agent: Agent, content: Any, receiver: AgentAddress) -> None:
     """Send without awaiting (from a synchronous handler): mango schedules it."""
-    agent.schedule_instant_message(content, receiver)
+    agent.schedule_instant_message(content, receiver, **{TO: receiver.protocol_addr})
 
 
 async def send_now(agent: Agent, content: Any, receiver: AgentAddress) -> None:
     """Send from a coroutine; raises :class:`TransportError` if mango could not deliver."""
-    if not await agent.send_message(content, receiver):
+    if not await agent.send_message(content, receiver, **{TO: receiver.protocol_addr}):
         raise TransportError(f"{agent.aid}: could not send {type(content).__name__} to "
                              f"{receiver.aid} at {receiver.protocol_addr}")

@@ -11,7 +11,7 @@ import random
 import mosaik
 import pandas as pd
 import pytest
-from mango import Agent
+from mango import JSON, Agent, create_tcp_container
 
 from mosaik_components.massca.data import data_dir
 from mosaik_components.massca.scenarios import market
@@ -22,7 +22,12 @@ from mosaik_components.massca_market import (
     MarketTimeoutError,
     validate,
 )
-from mosaik_components.massca_market.agents import MarketRuntime, OrderMessage
+from mosaik_components.massca_market.agents import (
+    Containers,
+    MarketRuntime,
+    OrderMessage,
+    send,
+)
 from mosaik_components.massca_market.core.clearing import MarketBook
 from mosaik_components.massca_market.core.config import PolicySpec, PriceParams, Tariffs
 from mosaik_components.massca_market.core.policy import Order
@@ -74,7 +79,7 @@ def test_orders_are_applied_exactly_once_with_concurrent_duplicates_and_retries(
                 # a retry after the settlement (a lost acknowledgement) and an intruder
                 await agents[period].resend()
                 copies += 1
-                await intruder.send_message(OrderMessage(period, "buy", 99.0), market.addr)
+                assert await send(intruder, OrderMessage(period, "buy", 99.0), market.addr)
                 orders = {a.home_id: a.pending[1] for a in agents}
                 expected = book.clear(period, orders, 20.0, [])
                 # THEN every home got exactly its share of the unique orders, once
@@ -90,6 +95,49 @@ def test_orders_are_applied_exactly_once_with_concurrent_duplicates_and_retries(
             assert [a.bill for a in agents] == pytest.approx(bills, abs=1e-12)
             assert all(a.duplicates == 0 and a.rejected == 0 for a in agents)
         finally:
+            await runtime.close()
+
+    asyncio.run(scenario())
+
+
+def test_frames_from_outside_the_run_are_dropped_whoever_they_claim_to_be():
+    """A plain mango container that names a home as its sender, and a container sealed
+    under another run's secret: their orders never reach the market."""
+    async def scenario():
+        cfg = validate(MarketConfig, {"homes": [{"policy": "sell"}, {"demand": "buy"}],
+                                      "scope": "system"})
+        runtime = MarketRuntime(containers=2, placement="spread")
+        await runtime.start()
+        json = JSON()
+        json.add_serializer(*OrderMessage.__serializer__())
+        plain = create_tcp_container(("127.0.0.1", 0), codec=json, auto_port=True)
+        other = Containers(1)
+        try:
+            market = runtime.add_market("market", cfg.price, cfg.tariffs)
+            homes = [runtime.add_home(f"home_{i}", "market", cfg.homes[i].policy_spec())
+                     for i in range(2)]
+            stranger = other.items[0].register(Intruder())
+            await plain.start()
+            await other.start()
+            for cid, addr in runtime.containers.session.peers().items():  # ids are public
+                other.session.add_peer(addr, cid)
+            home = homes[1].addr  # in the second container: its orders cross TCP
+            forged = OrderMessage(0, "buy", 99.0)
+            await plain.send_message(forged, market.addr, sender_id=home.aid,
+                                     sender_addr=home.protocol_addr)
+            assert await send(stranger, forged, market.addr)
+            for _ in range(100):
+                if runtime.containers.frames.rejected >= 2:
+                    break
+                await asyncio.sleep(0.01)
+            assert runtime.containers.frames.rejected == 2
+            assert market.orders == {} and market.rejected == 0
+            report = await runtime.run_period(0, {"home_0": 1.0, "home_1": -1.0}, 20.0, [])
+            assert report.rejected == 0  # counted when they came, not in this period
+            assert report.fills["home_1"].bought == pytest.approx(1.0)
+        finally:
+            await plain.shutdown()
+            await other.stop()
             await runtime.close()
 
     asyncio.run(scenario())

@@ -16,7 +16,7 @@ import mosaik
 import numpy as np
 import pandas as pd
 import pytest
-from mango import Agent, create_tcp_container
+from mango import JSON, Agent, create_tcp_container
 
 from mosaik_components.massca.scenarios import neighbourhood as scenario
 from mosaik_components.massca_neighbourhood import (
@@ -32,10 +32,20 @@ from mosaik_components.massca_neighbourhood import (
 )
 from mosaik_components.massca_neighbourhood.energy import actual_production
 from mosaik_components.massca_neighbourhood.grid import build_feeder
-from mosaik_components.massca_neighbourhood.messages import JobRequest, Outcomes, RescheduleJob
+from mosaik_components.massca_neighbourhood.messages import (
+    MESSAGE_TYPES,
+    JobRequest,
+    Outcomes,
+    RescheduleJob,
+)
 from mosaik_components.massca_neighbourhood.protocol import Contract
 from mosaik_components.massca_neighbourhood.settlement import job_loads, settle
-from mosaik_components.massca_neighbourhood.transport import codec
+from mosaik_components.massca_neighbourhood.transport import (
+    TO,
+    Session,
+    create_containers,
+    send_now,
+)
 
 STEP = 900
 NB = make_neighbourhood(houses=6, jobs=24, pv_share=0.5, seed=3)
@@ -160,32 +170,68 @@ class Stranger(Agent):
         pass
 
 
+def plain_codec() -> JSON:
+    """mango's JSON codec with the neighbourhood's messages: the format, not sealed."""
+    json = JSON()
+    for message_type in MESSAGE_TYPES:
+        json.add_serializer(*message_type.__serializer__())
+    return json
+
+
+def forged_messages(job, producer, consumer, keeper):
+    """(message, receiver) pairs that would move a contract or a score if accepted."""
+    return [(JobRequest(job.id, job.house, 0, 1, [0, 60], [0.0, 1.0]), producer.addr),
+            (RescheduleJob(job.id, job.latest), consumer.addr),
+            (Outcomes(job.id, [[producer.book.producer, True]]), keeper.addr)]
+
+
 def test_messages_from_strangers_are_rejected_without_effect():
-    async def main() -> tuple[int, dict, dict]:
+    """Plain frames (honest meta, or meta naming the keeper), frames sealed under another
+    run's secret, and sealed frames of a container of this run that claim the keeper's
+    aid or come from an agent outside the directory: none has an effect."""
+
+    async def main() -> tuple[AgentSystem, dict, dict]:
         board = Scoreboard(NB.id)
         async with AgentSystem(NB, STEP, SolverOptions(method="descent"), board) as system:
             job = NB.jobs()[0]
             await system.negotiate(job, job.created // STEP * STEP)
             before = (dict(board.scores), dict(system.contracts()))
-            outside = create_tcp_container(("127.0.0.1", 0), codec=codec(), auto_port=True)
-            stranger = outside.register(Stranger())
-            await outside.start()
+            plain = create_tcp_container(("127.0.0.1", 0), codec=plain_codec(),
+                                         auto_port=True)
+            other = Session()  # another run: its own secret
+            other_run, = create_containers(1, session=other)
+            this_run, = create_containers(1, session=system.session)
+            outsiders = [plain, other_run, this_run]
+            strangers = [c.register(Stranger()) for c in outsiders]
+            for container in outsiders:
+                await container.start()
             try:
                 producer = next(iter(system.producers.values()))
-                consumer = system.consumers[job.house]
-                await stranger.send_message(JobRequest(job.id, job.house, 0, 1, [0, 60],
-                                                       [0.0, 1.0]), producer.addr)
-                await stranger.send_message(RescheduleJob(job.id, job.latest), consumer.addr)
-                await stranger.send_message(Outcomes(job.id, [[producer.book.producer, True]]),
-                                            system.keeper.addr)
-                for _ in range(50):
-                    if system.stats.rejected >= 3:
+                forged = forged_messages(job, producer, system.consumers[job.house],
+                                         system.keeper)
+                keeper_addr = system.keeper.addr.protocol_addr
+                for cid, addr in system.session.peers().items():  # ids are not secret
+                    other.add_peer(addr, cid)
+                for message, receiver in forged:
+                    await plain.send_message(message, receiver, sender_id="stranger")
+                    await plain.send_message(message, receiver, sender_id="keeper",
+                                             sender_addr=keeper_addr)
+                    await send_now(strangers[1], message, receiver)
+                    await send_now(strangers[2], message, receiver)
+                    await this_run.send_message(message, receiver, sender_id="keeper",
+                                                **{TO: receiver.protocol_addr})
+                for _ in range(100):
+                    if system.rejected >= 15:
                         break
                     await asyncio.sleep(0.01)
             finally:
-                await outside.shutdown()
-            return system.stats.rejected, before, (dict(board.scores), system.contracts())
+                for container in outsiders:
+                    await container.shutdown()
+            return system, before, (dict(board.scores), system.contracts())
 
-    rejected, before, after = asyncio.run(main())
-    assert rejected == 3
+    system, before, after = asyncio.run(main())
+    # the plain frames and the other run's: dropped by the envelope, unread
+    assert system.frames.rejected == 9
+    # this run's container: authentic, but neither from the keeper nor from a known agent
+    assert system.stats.rejected == 6
     assert after == before

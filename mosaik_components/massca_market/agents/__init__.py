@@ -3,7 +3,7 @@
 from .agents import HomeAgent, MarketAgent, PeriodHooks
 from .messages import OrderMessage, SettlementMessage
 from .runtime import MarketRuntime, PeriodReport
-from .transport import Containers, codec, key_of, sender_of
+from .transport import Containers, key_of, send, sender_of
 
 __all__ = ["HomeAgent", "MarketAgent", "PeriodHooks", "OrderMessage", "SettlementMessage",
-           "MarketRuntime", "PeriodReport", "Containers", "codec", "key_of", "sender_of"]
+           "MarketRuntime", "PeriodReport", "Containers", "key_of", "send", "sender_of"]

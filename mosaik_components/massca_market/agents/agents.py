@@ -31,7 +31,7 @@ from ..core.config import PolicySpec
 from ..core.policy import Order, PolicyState, decide, observe
 from ..errors import MarketProtocolError, MarketTransportError
 from .messages import OrderMessage, SettlementMessage
-from .transport import Key, key_of, sender_of
+from .transport import Key, key_of, send, sender_of
 
 __all__ = ["HomeAgent", "MarketAgent", "PeriodHooks"]
 
@@ -157,7 +157,7 @@ class MarketAgent(Agent):
             f = clearing.fills[home]
             if f.mode == "idle":  # the home settled itself: nothing to send
                 continue
-            sent = await self.send_message(SettlementMessage(
+            sent = await send(self, SettlementMessage(
                 clearing.period, price, f.mode, f.bought, f.sold, f.given, f.received,
                 f.imported, f.exported, f.paid, f.earned, asked), address)
             if not sent:
@@ -208,8 +208,7 @@ class HomeAgent(Agent):
         """Send the pending order (again: a retry is harmless, the market keeps one)."""
         assert self.pending is not None and self.market is not None
         period, order = self.pending
-        if not await self.send_message(OrderMessage(period, order.mode, order.amount),
-                                       self.market):
+        if not await send(self, OrderMessage(period, order.mode, order.amount), self.market):
             raise MarketTransportError(f"{self.home_id} could not send its order of period "
                                        f"{period} to {self.market}")
         self.sent += 1

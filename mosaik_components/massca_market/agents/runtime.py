@@ -172,7 +172,7 @@ class MarketRuntime(PeriodHooks):
     def _counters(self) -> tuple[int, int, int]:
         agents: list[HomeAgent | MarketAgent] = [*self.markets.values(), *self.homes.values()]
         return (sum(a.sent for a in agents), sum(a.duplicates for a in agents),
-                sum(a.rejected for a in agents))
+                sum(a.rejected for a in agents) + self.containers.frames.rejected)
 
     def _diagnose(self, period: int) -> str:
         parts = []

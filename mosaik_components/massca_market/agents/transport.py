@@ -1,10 +1,15 @@
-"""Transport details of the market agents, kept in one place (containers, codec, identity).
+"""Transport details of the market agents, kept in one place (containers, identity, send).
 
-Everything here uses mango's public API: TCP containers (``create_tcp_container``) with
-the JSON codec and only the market's message types registered (no pickle), bound to
-loopback; their lifecycle through ``activate``; an agent's identity across containers
-as ``(container address, aid)``. The rest of the market never touches a container, so
-this module is the seam to put behind massca's runtime transport later.
+The containers are massca's own (:func:`mosaik_components.mas.runtime.transport.
+create_container`): mango TCP containers bound to loopback, frames size-checked before
+they are read, and a codec (JSON with the market's message types only, no pickle) that
+seals every message between two containers in an authenticated envelope under the
+run's secret (one :class:`Session` per :class:`Containers`). A receiving container
+builds the sender's identity (``(container address, aid)``) from that envelope, so
+:func:`sender_of` never reads what a sender wrote about itself; forged, replayed,
+misdirected or junk frames are dropped before any agent sees them and counted in
+:attr:`Containers.frames`. Agents send with :func:`send`, which names the receiving
+container for the seal. Their lifecycle goes through mango's ``activate``.
 """
 
 from __future__ import annotations
@@ -12,15 +17,22 @@ from __future__ import annotations
 import contextlib
 from typing import Any
 
-from mango import AgentAddress, activate, create_tcp_container
+from mango import Agent, AgentAddress, activate
 from mango.container.core import Container
-from mango.messages.codecs import JSON
+
+from mosaik_components.mas.runtime.transport import (
+    MessageStats,
+    Session,
+    TcpTransport,
+    create_container,
+)
+from mosaik_components.mas.runtime.transport.security import TO
 
 from ..core.config import LOOPBACK
 from ..errors import MarketConfigError
 from .messages import MESSAGE_TYPES
 
-__all__ = ["Key", "key_of", "sender_of", "codec", "Containers"]
+__all__ = ["Key", "key_of", "sender_of", "send", "Containers"]
 
 #: An agent's identity: (container address, aid).
 Key = tuple[Any, str]
@@ -36,16 +48,17 @@ def key_of(address: AgentAddress) -> Key:
 
 
 def sender_of(meta: dict[str, Any]) -> Key:
-    """The identity of a message's sender (TCP meta carries addresses as JSON lists)."""
+    """The identity of a message's sender, as the receiving container saw it.
+
+    From another container: built from the authenticated envelope; within a container:
+    mango's own meta. Addresses may arrive as JSON lists.
+    """
     return (_plain(meta.get("sender_addr")), str(meta.get("sender_id")))
 
 
-def codec() -> JSON:
-    """A JSON codec that knows the market's messages and nothing else."""
-    json = JSON()
-    for message_type in MESSAGE_TYPES:
-        json.add_serializer(*message_type.__serializer__())
-    return json
+async def send(agent: Agent, content: Any, receiver: AgentAddress) -> bool:
+    """Send ``content`` from ``agent``, sealed for the receiver's container; True if sent."""
+    return await agent.send_message(content, receiver, **{TO: receiver.protocol_addr})
 
 
 class Containers:
@@ -53,9 +66,16 @@ class Containers:
 
     def __init__(self, count: int, host: str = "127.0.0.1") -> None:
         self.check(count, host)
-        self.items: list[Container] = [
-            create_tcp_container((host, 0), codec=codec(), auto_port=True)
-            for _ in range(count)]
+        #: the run's secret and peer table: these containers accept only each other
+        self.session = Session()
+        #: frames the containers dropped (forged, replayed, misdirected, junk)
+        self.frames = MessageStats()
+        self.items: list[Container] = []
+        for index in range(count):
+            container = create_container(TcpTransport(host), index, self.session, self.frames)
+            for message_type in MESSAGE_TYPES:
+                container.codec.add_serializer(*message_type.__serializer__())
+            self.items.append(container)
         self._stack: contextlib.AsyncExitStack | None = None
 
     @staticmethod

@@ -143,14 +143,14 @@ class AgentsSimulator(mosaik_api_v3.Simulator):
              max_advance: int) -> Generator[Any, Any, int | None]:
         assert self.system is not None
         predictions, jobs = self._read(inputs)
-        before = {s: float(getattr(self.system.stats, s, 0)) for s in STATS}
+        before = self._counters()
         started = clock.perf_counter()
         if predictions or jobs:
             yield self._negotiate(time, predictions, jobs)
         self.out = {f"Household-{house}": [contract_dict(c) for c in changed]
                     for house, changed in self.system.changes().items()}
-        stats = self.system.stats
-        self.step_stats = {s: float(getattr(stats, s, 0)) - before[s] for s in STATS}
+        after = self._counters()
+        self.step_stats = {s: after[s] - before[s] for s in STATS}
         self.step_stats["negotiation_time[s]"] = clock.perf_counter() - started
         if time >= self.until - 1:
             yield self._stop()
@@ -194,7 +194,15 @@ class AgentsSimulator(mosaik_api_v3.Simulator):
     def stats(self) -> dict[str, float]:
         """Message and decision counters of the whole run."""
         assert self.system is not None
-        return {k: float(v) for k, v in vars(self.system.stats).items()}
+        return {**{k: float(v) for k, v in vars(self.system.stats).items()},
+                "rejected": float(self.system.rejected)}
+
+    def _counters(self) -> dict[str, float]:
+        """The counters of :data:`STATS` now (rejected: frames and agents' refusals)."""
+        assert self.system is not None
+        counters = {s: float(getattr(self.system.stats, s, 0)) for s in STATS}
+        counters["rejected"] = float(self.system.rejected)
+        return counters
 
     def contracts(self) -> list[dict[str, Any]]:
         """Every job's current contract."""
