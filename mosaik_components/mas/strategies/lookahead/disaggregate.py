@@ -165,40 +165,65 @@ def _steered(course: dict[str, np.ndarray], plan: Plan, eta_c: float, eta_d: flo
 def _forward(course: dict[str, np.ndarray], plan: Plan, first: int, level: list[float],
              eta_c: float, eta_d: float, dt: float) -> tuple[list[list[float]],
                                                             list[list[float]]]:
-    """The forward pass from interval ``first`` on, from the members' ``level``."""
-    rows = zip(plan.production[first:].tolist(), plan.consumption[first:].tolist(),
-               *(course[name][:, first:].T.tolist() for name in (
-                   "p_lo", "p_hi", "c_lo", "c_hi", "flow_min", "flow_max", "back_lo",
-                   "back_hi", "wanted")), strict=True)
+    """The forward pass from interval ``first`` on, from the members' ``level``.
+
+    Plain floats and comparisons (``v = a if v < a else v`` is ``max(v, a)``): a class
+    has few members, and this loop is the split's hot spot.
+    """
+    names = ("p_lo", "p_hi", "c_lo", "c_hi", "flow_min", "flow_max", "back_lo", "back_hi",
+             "wanted")
+    columns = np.stack([course[name][:, first:] for name in names]).transpose(2, 0, 1)
     produces = bool(course["p_hi"][:, first:].any())
     production, consumption = [], []
-    for p_target, c_target, p_lo, p_hi, c_lo, c_hi, f_min, f_max, r_lo, r_hi, want in rows:
+    for p_target, c_target, row in zip(plan.production[first:].tolist(),
+                                       plan.consumption[first:].tolist(), columns.tolist(),
+                                       strict=True):
+        p_lo, p_hi, c_lo, c_hi, f_min, f_max, r_lo, r_hi, want = row
         # per member: the flows that keep its own rest of the horizon feasible, its steer
         f_lo, f_hi, flow = [], [], []
         for x, a, b, r, q, w in zip(level, f_min, f_max, r_lo, r_hi, want, strict=True):
-            lo_f = min(max((r - x) / dt, a), b)
-            hi_f = max(min(max((q - x) / dt, a), b), lo_f)
+            lo_f = (r - x) / dt
+            lo_f = a if lo_f < a else lo_f
+            lo_f = b if lo_f > b else lo_f
+            hi_f = (q - x) / dt
+            hi_f = a if hi_f < a else hi_f
+            hi_f = b if hi_f > b else hi_f
+            hi_f = lo_f if hi_f < lo_f else hi_f
+            f = (w - x) / dt
+            f = lo_f if f < lo_f else f
             f_lo.append(lo_f)
             f_hi.append(hi_f)
-            flow.append(min(max((w - x) / dt, lo_f), hi_f))
+            flow.append(hi_f if f > hi_f else f)
         if produces:  # production first, assuming the least consumption
             low, high, start = [], [], []
             for c, a, b, q, h, f in zip(c_lo, f_lo, f_hi, p_lo, p_hi, flow, strict=True):
-                lo_p = min(max(eta_d * (eta_c * c - b), q), h)
-                hi_p = min(max(eta_d * (eta_c * c - a), lo_p), h)
+                lo_p = eta_d * (eta_c * c - b)
+                lo_p = q if lo_p < q else lo_p
+                lo_p = h if lo_p > h else lo_p
+                hi_p = eta_d * (eta_c * c - a)
+                hi_p = lo_p if hi_p < lo_p else hi_p
+                hi_p = h if hi_p > h else hi_p
+                v = -f * eta_d
+                v = lo_p if v < lo_p else v
                 low.append(lo_p)
                 high.append(hi_p)
-                start.append(min(max(-f * eta_d, lo_p), hi_p))
+                start.append(hi_p if v > hi_p else v)
             p = fill(p_target, start, low, high, p_lo, p_hi)
         else:
             p = p_lo
         low, high, start = [], [], []
         for x, a, b, q, h, f in zip(p, f_lo, f_hi, c_lo, c_hi, flow, strict=True):
-            lo_c = min(max((a + x / eta_d) / eta_c, q), h)
-            hi_c = min(max((b + x / eta_d) / eta_c, lo_c), h)
+            lo_c = (a + x / eta_d) / eta_c
+            lo_c = q if lo_c < q else lo_c
+            lo_c = h if lo_c > h else lo_c
+            hi_c = (b + x / eta_d) / eta_c
+            hi_c = lo_c if hi_c < lo_c else hi_c
+            hi_c = h if hi_c > h else hi_c
+            v = (f + x / eta_d) / eta_c
+            v = lo_c if v < lo_c else v
             low.append(lo_c)
             high.append(hi_c)
-            start.append(min(max((f + x / eta_d) / eta_c, lo_c), hi_c))
+            start.append(hi_c if v > hi_c else v)
         c = fill(c_target, start, low, high, c_lo, c_hi)
         level = [v + dt * (eta_c * y - x / eta_d) for v, x, y in zip(level, p, c,
                                                                          strict=True)]
