@@ -53,3 +53,40 @@ def test_fifty_cells_have_the_expected_size():
 def test_bad_cell_count(bad):
     with pytest.raises(ConfigError, match=f"cells must be an integer >= 1, got {bad!r}"):
         build_cells(bad)
+
+
+def _profiles(tmp_path, sgen_values):
+    """A profiles CSV with one load and two generators (5 MW and 0.1 MW) over 2 steps."""
+    import pandas as pd
+
+    path = tmp_path / "simbench_profiles.csv"
+    pd.DataFrame({"time": ["2016-05-29 00:00:00", "2016-05-29 00:15:00"],
+                  "load_0": [1.0, 2.0], "sgen_0": sgen_values, "sgen_1": [0.05, 0.0]}
+                 ).to_csv(path, index=False)
+    net = pp.create_empty_network()
+    net.load = pd.DataFrame({"p_mw": [2.0]})
+    net.sgen = pd.DataFrame({"p_mw": [5.0, 0.1]})
+    return path, net
+
+
+def test_simbench_rounding_below_zero_is_judged_by_the_generators_rating(tmp_path, capsys):
+    import pandas as pd
+
+    from mosaik_components.massca.scenarios.cells import _prepare_profiles
+
+    # -2.3e-6 x 5 MW (SimBench's WP7 profile on 2016-05-29 20:00): rounding, set to 0
+    path, net = _profiles(tmp_path, [-1.15e-5, 1.0])
+    _prepare_profiles(path, net)
+    frame = pd.read_csv(path, index_col="time")
+    assert frame["sgen_0"].tolist() == [0.0, 1.0] and frame["load_0"].tolist() == [0.5, 1.0]
+    assert "1 negative generator value(s) down to -2.3e-06 x p_mw" in capsys.readouterr().err
+
+
+def test_negative_generation_beyond_rounding_is_an_error_naming_it(tmp_path):
+    from mosaik_components.mas.model.errors import MasError
+    from mosaik_components.massca.scenarios.cells import _prepare_profiles
+
+    path, net = _profiles(tmp_path, [0.0, -1e-3])  # -2e-4 x p_mw
+    with pytest.raises(MasError, match=r"generator sgen_0 \(p_mw 5.0\) has -0.001 MW at "
+                                       r"2016-05-29 00:15:00 \(negative generation beyond"):
+        _prepare_profiles(path, net)

@@ -265,16 +265,17 @@ def _simbench(args: argparse.Namespace) -> tuple[Any, Path]:
     return cells.net, path
 
 
-#: SimBench generator profiles dip below zero by rounding (seen: -4.6e-6 MW, one value);
-#: up to this magnitude (MW) a negative generation is set to 0, and said so
-ROUNDING_MW = 1e-5
+#: SimBench's relative generator profiles dip below zero by rounding (seen: wind profile
+#: WP7 at -2.3e-6 on 2016-05-29 20:00); up to this fraction of a generator's ``p_mw`` a
+#: negative generation is set to 0, and said so
+ROUNDING_PU = 1e-5
 
 
 def _prepare_profiles(path: Path, net: Any) -> None:
     """Loads per unit of their ``p_mw`` (as the CIGRE profiles); generator negatives checked.
 
-    A negative generator power is a rounding artefact up to :data:`ROUNDING_MW` (set to 0
-    and reported on stderr) and an error beyond.
+    A negative generator power is a rounding artefact down to :data:`ROUNDING_PU` times
+    the generator's ``p_mw`` (set to 0 and reported on stderr) and an error beyond.
     """
     frame = pd.read_csv(path, index_col="time")
     for index, rating in net.load["p_mw"].items():
@@ -283,14 +284,19 @@ def _prepare_profiles(path: Path, net: Any) -> None:
     sgens = frame[[c for c in frame.columns if c.startswith("sgen_")]]
     negative = sgens < 0
     if negative.to_numpy().any():
-        worst = sgens.min().idxmin()
-        if sgens[worst].min() < -ROUNDING_MW:
-            raise MasError(f"{path.name}: generator {worst} has {sgens[worst].min()!r} MW at "
-                           f"{sgens[worst].idxmin()} (negative generation)")
+        ratings = pd.Series({f"sgen_{i}": p for i, p in net.sgen["p_mw"].items()})
+        relative = sgens.div(ratings[sgens.columns].where(ratings > 0), axis=1).fillna(-1.0)
+        beyond = negative & (relative < -ROUNDING_PU)
+        if beyond.to_numpy().any():
+            worst = relative.where(beyond).min().idxmin()
+            when = relative[worst].idxmin()
+            raise MasError(f"{path.name}: generator {worst} (p_mw {float(ratings[worst])}) "
+                           f"has {float(sgens.at[when, worst])} MW at {when} (negative "
+                           f"generation beyond rounding, {ROUNDING_PU:g} x p_mw)")
         frame[sgens.columns] = sgens.mask(negative, 0.0)
         print(f"SimBench profiles: {int(negative.to_numpy().sum())} negative generator "
-              f"value(s) down to {sgens.min().min():.2g} MW (rounding) set to 0 in "
-              f"{path.name}", file=sys.stderr)
+              f"value(s) down to {float(relative.where(negative).min().min()):.2g} x p_mw "
+              f"(rounding) set to 0 in {path.name}", file=sys.stderr)
     frame.to_csv(path)
 
 
