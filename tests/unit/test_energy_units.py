@@ -162,3 +162,13 @@ def test_bad_parameters_name_the_unit_and_field(sim_cls, params, message):
     sim.init("X", step_size=STEP)
     with pytest.raises(ValueError, match=message):
         sim.create(1, sim.model, **params)
+
+
+def test_served_rates_carry_no_rounding_below_zero():
+    from mosaik_components.massca_units.shiftable import served_rates
+
+    # a cumulative that stands still, as float arithmetic gives it (seen at 50 cells)
+    fastest = np.array([[0.1, 0.3, 0.3 - 5.551115123125783e-17, 0.5]])
+    rates = served_rates(fastest, 0.25)
+    assert (rates >= 0).all()
+    assert rates == pytest.approx(np.array([[0.4, 0.8, 0.0, 0.8]]))

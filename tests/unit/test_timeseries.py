@@ -70,3 +70,18 @@ def test_unknown_format_and_missing_engine_are_named():
         require_engine("xlsx")
     with pytest.raises(ValueError, match="unknown time-series format 'txt'"):
         read_timeseries("x.txt")
+
+
+def test_a_data_file_is_parsed_once_per_content_version(tmp_path):
+    import os
+
+    from mosaik_components.massca_units.timeseries import read_table
+
+    path = tmp_path / "wide.csv"
+    path.write_text("time,a,b\n2019-01-01 00:00,1,2\n2019-01-01 00:15,3,4\n")
+    first = read_table(path)
+    assert read_table(path) is first  # the next entity of the same file: no new parse
+    path.write_text("time,a,b\n2019-01-01 00:00,5,6\n2019-01-01 00:15,7,8\n")
+    os.utime(path, ns=(0, path.stat().st_mtime_ns + 1_000_000))  # a later version
+    frame, _, _ = read_table(path)
+    assert frame is not first[0] and frame["a"].tolist() == ["5", "7"]
