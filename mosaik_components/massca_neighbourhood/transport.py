@@ -25,12 +25,12 @@ from mango import Agent, AgentAddress, activate
 from mango.container.core import Container
 
 from mosaik_components.mas.runtime.transport import (
+    TO,
     MessageStats,
     Session,
     TcpTransport,
     create_container,
 )
-from mosaik_components.mas.runtime.transport.security import TO
 
 from .messages import MESSAGE_TYPES
 
@@ -66,13 +66,8 @@ def create_containers(count: int, host: str = "127.0.0.1", allow_remote: bool = 
         logger.warning("neighbourhood agents bind to non-loopback address %s", host)
     session = session if session is not None else Session()
     stats = stats if stats is not None else MessageStats()
-    containers = []
-    for index in range(count):
-        container = create_container(TcpTransport(host), index, session, stats)
-        for message_type in MESSAGE_TYPES:
-            container.codec.add_serializer(*message_type.__serializer__())
-        containers.append(container)
-    return containers
+    return [create_container(TcpTransport(host), index, session, stats, MESSAGE_TYPES)
+            for index in range(count)]
 
 
 class Activation:

@@ -21,12 +21,12 @@ from mango import Agent, AgentAddress, activate
 from mango.container.core import Container
 
 from mosaik_components.mas.runtime.transport import (
+    TO,
     MessageStats,
     Session,
     TcpTransport,
     create_container,
 )
-from mosaik_components.mas.runtime.transport.security import TO
 
 from ..core.config import LOOPBACK
 from ..errors import MarketConfigError
@@ -70,12 +70,9 @@ class Containers:
         self.session = Session()
         #: frames the containers dropped (forged, replayed, misdirected, junk)
         self.frames = MessageStats()
-        self.items: list[Container] = []
-        for index in range(count):
-            container = create_container(TcpTransport(host), index, self.session, self.frames)
-            for message_type in MESSAGE_TYPES:
-                container.codec.add_serializer(*message_type.__serializer__())
-            self.items.append(container)
+        self.items: list[Container] = [
+            create_container(TcpTransport(host), index, self.session, self.frames, MESSAGE_TYPES)
+            for index in range(count)]
         self._stack: contextlib.AsyncExitStack | None = None
 
     @staticmethod

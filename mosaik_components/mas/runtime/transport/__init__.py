@@ -17,6 +17,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from typing import Any
+
 from mango.container.core import Container
 
 from ...protocol.codec import make_codec
@@ -41,7 +44,7 @@ from .identity import (
 )
 from .local import deliver, post
 from .mqtt import MqttTransport
-from .security import DEFAULT_MAX_FRAME, SealedCodec, Session, read_secret_file
+from .security import DEFAULT_MAX_FRAME, TO, SealedCodec, Session, read_secret_file
 from .tcp import TcpTransport
 
 __all__ = [
@@ -50,7 +53,7 @@ __all__ = [
     "Key", "LOOPBACK", "is_loopback", "address_key", "sender_key", "MessageStats",
     "post", "deliver", "Batch", "Dispatcher", "DISPATCH_AID", "enable_batching",
     "send_direct", "last_send_error",
-    "Session", "SealedCodec", "DEFAULT_MAX_FRAME", "read_secret_file",
+    "Session", "SealedCodec", "DEFAULT_MAX_FRAME", "read_secret_file", "TO",
 ]
 
 #: The transports users select by name (``transport="tcp"``).
@@ -61,13 +64,16 @@ TRANSPORTS: dict[str, type[Transport]] = {
 
 
 def create_container(config: TransportConfig | Transport | None = None, index: int = 0,
-                     session: Session | None = None, stats: MessageStats | None = None
-                     ) -> Container:
+                     session: Session | None = None, stats: MessageStats | None = None,
+                     message_types: Iterable[Any] = ()) -> Container:
     """Container ``index`` of ``config`` (default: TCP on loopback), not started.
 
     Its codec seals every message for ``session`` (default: a new session of its own,
     so containers that shall talk to each other must share one); ``stats`` counts what
-    its dispatcher refuses.
+    its dispatcher refuses. Besides the MAS protocol it carries ``message_types``
+    (mango ``@json_serializable`` classes, e.g. another system's messages). A message
+    to another container must name that container's address in the meta key
+    :data:`TO` (``agent.send_message(content, receiver, **{TO: receiver.protocol_addr})``).
     """
     if config is None:
         config = TransportConfig()
@@ -78,6 +84,8 @@ def create_container(config: TransportConfig | Transport | None = None, index: i
     codec = session.codec()
     make_codec(codec)
     codec.add_serializer(*Batch.__serializer__())
+    for message_type in message_types:
+        codec.add_serializer(*message_type.__serializer__())
     container = transport.create(index, codec)
     codec.bind(container)
     enable_batching(container, stats if stats is not None else MessageStats())
