@@ -31,6 +31,8 @@ from mosaik_components.mas.runtime.transport import (
     TcpTransport,
     create_container,
 )
+from mosaik_components.mas.runtime.transport import address_key as key_of
+from mosaik_components.mas.runtime.transport.identity import hashable_address
 
 from .messages import MESSAGE_TYPES
 
@@ -102,20 +104,13 @@ class Activation:
             await context.__aexit__(None, None, None)
 
 
-def key_of(address: AgentAddress) -> Key:
-    """The identity of the agent at ``address``."""
-    addr = address.protocol_addr
-    return (tuple(addr) if isinstance(addr, list) else addr, address.aid)
-
-
 def sender_key(meta: dict[str, Any]) -> Key:
     """The identity of a message's sender (never from the content).
 
     For a message from another container the receiving container built ``meta`` from
     the authenticated envelope; within a container mango sets it.
     """
-    addr = meta.get("sender_addr")
-    return (tuple(addr) if isinstance(addr, list) else addr, meta.get("sender_id", ""))
+    return (hashable_address(meta.get("sender_addr")), meta.get("sender_id", ""))
 
 
 def send(agent: Agent, content: Any, receiver: AgentAddress) -> None:

@@ -285,6 +285,7 @@ def _prepare_profiles(path: Path, net: Any) -> None:
     negative = sgens < 0
     if negative.to_numpy().any():
         ratings = pd.Series({f"sgen_{i}": p for i, p in net.sgen["p_mw"].items()})
+        # per unit of the rating; a generator rated <= 0 has no rounding allowance (-1)
         relative = sgens.div(ratings[sgens.columns].where(ratings > 0), axis=1).fillna(-1.0)
         beyond = negative & (relative < -ROUNDING_PU)
         if beyond.to_numpy().any():

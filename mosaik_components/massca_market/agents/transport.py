@@ -27,6 +27,8 @@ from mosaik_components.mas.runtime.transport import (
     TcpTransport,
     create_container,
 )
+from mosaik_components.mas.runtime.transport import address_key as key_of
+from mosaik_components.mas.runtime.transport.identity import hashable_address
 
 from ..core.config import LOOPBACK
 from ..errors import MarketConfigError
@@ -38,22 +40,13 @@ __all__ = ["Key", "key_of", "sender_of", "send", "Containers"]
 Key = tuple[Any, str]
 
 
-def _plain(addr: Any) -> Any:
-    return tuple(addr) if isinstance(addr, list) else addr
-
-
-def key_of(address: AgentAddress) -> Key:
-    """The identity of the agent at ``address``."""
-    return (_plain(address.protocol_addr), address.aid)
-
-
 def sender_of(meta: dict[str, Any]) -> Key:
     """The identity of a message's sender, as the receiving container saw it.
 
     From another container: built from the authenticated envelope; within a container:
     mango's own meta. Addresses may arrive as JSON lists.
     """
-    return (_plain(meta.get("sender_addr")), str(meta.get("sender_id")))
+    return (hashable_address(meta.get("sender_addr")), str(meta.get("sender_id")))
 
 
 async def send(agent: Agent, content: Any, receiver: AgentAddress) -> bool:
