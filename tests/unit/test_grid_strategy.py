@@ -187,7 +187,7 @@ def test_wraps_the_look_ahead_strategy():
                                  "eta_d": 1.0}, length, step_h, Costs(), cyclic=False)
     states = [UnitState.of_horizon(producer_flex(step_h, np.full(length, 2.0), 5.0)),
               UnitState.of_horizon(battery)]
-    strategy = GridAware(inner=LookaheadStrategy(objective="exchange"))
+    strategy = GridAware(inner=LookaheadStrategy(objective="exchange", unit_plans=True))
     view = View("cell", 0, 0, 900.0, _view(), ("a", "b"))
     own = strategy.aggregate(states, view)
     assert own.horizon.consumption.min[0] == pytest.approx(1.0)  # forced charging ...
@@ -201,7 +201,7 @@ def test_wraps_the_look_ahead_strategy():
     assert net <= 1.0 + 1e-6 and report.ok
     assert targets[1].consumption >= 1.0 - 1e-6  # the battery absorbs what the grid needs
     assert report.curtailed_mw <= report.inner_curtailed_mw + 1e-6  # no grid curtailment
-    for t in targets:  # the plans start where the targets are
+    for t in targets:  # the units' whole plans start where the corrected targets are
         assert (t.plan.production[0], t.plan.consumption[0]) == (t.production, t.consumption)
 
 

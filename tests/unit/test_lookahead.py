@@ -1,6 +1,8 @@
 """The look-ahead strategy: invariants (hypothesis), optimality on cases solved by hand,
 validation of its parameters."""
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -52,7 +54,7 @@ def test_plans_add_up_stay_in_bands_and_repeat(seed, n_cells, n_units, objective
     rng = np.random.default_rng(seed)
     cells = [units.cell(rng, 24, n_units) for _ in range(n_cells)]
     strategy = LookaheadStrategy(objective=objective, price=[50] * 6 + [120] * 12 + [300] * 6,
-                                 feed_in=10.0, start="06:00")
+                                 feed_in=10.0, start="06:00", unit_plans=True)
     system, target, aggregates, cell_targets, unit_targets = plan_tree(strategy, cells, offset)
     # children's plans add up to the parent's in every interval, part by part too
     assert_adds_up(target.plan, [t.plan for t in cell_targets])
@@ -71,6 +73,10 @@ def test_plans_add_up_stay_in_bands_and_repeat(seed, n_cells, n_units, objective
     assert again[1].plan == target.plan
     assert [t.plan for t in again[3]] == [t.plan for t in cell_targets]
     assert [[t.plan for t in c] for c in again[4]] == [[t.plan for t in c] for c in unit_targets]
+    # by default the units get interval 0 alone: exactly that of their whole plans
+    setpoints = plan_tree(replace(strategy, unit_plans=False), cells, offset)[4]
+    assert [[(t.production, t.consumption, t.plan) for t in c] for c in setpoints] == [
+        [(t.production, t.consumption, None) for t in c] for c in unit_targets]
 
 
 def test_battery_buys_cheap_and_sells_dear():
@@ -85,7 +91,8 @@ def test_battery_buys_cheap_and_sells_dear():
     demand = np.ones(length)
     load = HorizonFlex(step, Band.zeros(length), Band(demand, demand, demand))
     children = [UnitState.of_horizon(battery.tightened()), UnitState.of_horizon(load)]
-    strategy = LookaheadStrategy(price=[10.0] * 12 + [100.0] * 12, start="08:00")
+    strategy = LookaheadStrategy(price=[10.0] * 12 + [100.0] * 12, start="08:00",
+                                 unit_plans=True)
     system = strategy.aggregate(children, View("core"))
     target = strategy.decide(system, 0.0, View("core", time=0))
     net_import = target.plan.consumption - target.plan.production
@@ -128,7 +135,7 @@ def test_exchange_objective_stores_the_surplus_and_sheds_nothing_it_need_not():
                                          (EnergyLimit("soc", 0.0, zeros, np.full(length, 4.0)),
                                           ))),
     ]
-    strategy = LookaheadStrategy(objective="exchange")
+    strategy = LookaheadStrategy(objective="exchange", unit_plans=True)
     target = strategy.decide(strategy.aggregate(children, View("c")), 0.0, View("c"))
     exchange = target.plan.consumption - target.plan.production
     assert np.abs(exchange).max() == pytest.approx(0.0, abs=1e-6)  # stored and used later
@@ -185,6 +192,7 @@ def test_offset_forecast_and_missing_horizon():
     ({"objective": "peak", "start": "noon"}, "lookahead.start must be 'HH:MM'"),
     ({"objective": "exchange", "shed_penalty": float("nan")},
      "lookahead.shed_penalty must be a finite number"),
+    ({"objective": "peak", "unit_plans": "yes"}, "lookahead.unit_plans must be true or false"),
 ])
 def test_bad_parameters_name_the_field(options, message):
     with pytest.raises(ConfigError, match=message):

@@ -196,9 +196,13 @@ class EnergyLimit:
 
     def violation(self, production: np.ndarray, consumption: np.ndarray,
                   step_h: float) -> float:
-        """How far (MWh) a schedule leaves ``[lower, upper]`` at its worst; 0 if it keeps it."""
+        """How far (MWh) a schedule leaves ``[lower, upper]`` at its worst; 0 if it keeps it.
+
+        A schedule shorter than the limit is checked over its own intervals.
+        """
         level = self.levels(production, consumption, step_h)
-        return float(max(0.0, (self.lower - level).max(), (level - self.upper).max()))
+        n = level.size
+        return float(max(0.0, (self.lower[:n] - level).max(), (level - self.upper[:n]).max()))
 
     def __eq__(self, other: object) -> bool:
         return (isinstance(other, EnergyLimit) and self.name == other.name

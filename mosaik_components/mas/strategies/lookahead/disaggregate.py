@@ -162,21 +162,21 @@ def _steered(course: dict[str, np.ndarray], plan: Plan, eta_c: float, eta_d: flo
     return production, consumption, int(failed[0]) if failed.size else len(plan)
 
 
-def _forward(course: dict[str, np.ndarray], plan: Plan, first: int, level: list[float],
-             eta_c: float, eta_d: float, dt: float) -> tuple[list[list[float]],
-                                                            list[list[float]]]:
-    """The forward pass from interval ``first`` on, from the members' ``level``.
+def _forward(course: dict[str, np.ndarray], plan: Plan, first: int, end: int,
+             level: list[float], eta_c: float, eta_d: float, dt: float
+             ) -> tuple[list[list[float]], list[list[float]]]:
+    """The forward pass over intervals ``first`` to ``end - 1``, from the members' ``level``.
 
     Plain floats and comparisons (``v = a if v < a else v`` is ``max(v, a)``): a class
     has few members, and this loop is the split's hot spot.
     """
     names = ("p_lo", "p_hi", "c_lo", "c_hi", "flow_min", "flow_max", "back_lo", "back_hi",
              "wanted")
-    columns = np.stack([course[name][:, first:] for name in names]).transpose(2, 0, 1)
-    produces = bool(course["p_hi"][:, first:].any())
+    columns = np.stack([course[name][:, first:end] for name in names]).transpose(2, 0, 1)
+    produces = bool(course["p_hi"][:, first:end].any())
     production, consumption = [], []
-    for p_target, c_target, row in zip(plan.production[first:].tolist(),
-                                       plan.consumption[first:].tolist(), columns.tolist(),
+    for p_target, c_target, row in zip(plan.production[first:end].tolist(),
+                                       plan.consumption[first:end].tolist(), columns.tolist(),
                                        strict=True):
         p_lo, p_hi, c_lo, c_hi, f_min, f_max, r_lo, r_hi, want = row
         # per member: the flows that keep its own rest of the horizon feasible, its steer
@@ -232,9 +232,13 @@ def _forward(course: dict[str, np.ndarray], plan: Plan, first: int, level: list[
     return production, consumption
 
 
-def _energy_split(plan: Plan, members: Sequence[HorizonFlex]) -> tuple[np.ndarray, np.ndarray,
-                                                                       float]:
-    """The split of the module doc; returns production, consumption, error."""
+def _energy_split(plan: Plan, members: Sequence[HorizonFlex], end: int
+                  ) -> tuple[np.ndarray, np.ndarray, float]:
+    """The split of the module doc over the first ``end`` intervals.
+
+    Returns production, consumption (members x ``end``) and the error along them. The
+    pass is causal: an interval's values do not depend on the intervals after it.
+    """
     dt = members[0].step_h
     limit0 = members[0].energy[0]
     eta_c, eta_d = limit0.charge_efficiency, limit0.discharge_efficiency
@@ -245,34 +249,43 @@ def _energy_split(plan: Plan, members: Sequence[HorizonFlex]) -> tuple[np.ndarra
         sums = values[:, :first].sum(axis=0)
         values[:, :first] *= np.divide(total[:first], sums, out=np.ones_like(sums),
                                        where=sums > 0)
-    if first < len(plan):
+    production, consumption = production[:, :end], consumption[:, :end]
+    if first < end:
         level = course["initial"] + dt * (eta_c * consumption[:, :first]
                                           - production[:, :first] / eta_d).sum(axis=1)
-        rest_p, rest_c = _forward(course, plan, first, level.tolist(), eta_c, eta_d, dt)
+        rest_p, rest_c = _forward(course, plan, first, end, level.tolist(), eta_c, eta_d, dt)
         production[:, first:] = np.array(rest_p).T
         consumption[:, first:] = np.array(rest_c).T
     reached = course["initial"][:, np.newaxis] + dt * np.cumsum(
         eta_c * consumption - production / eta_d, axis=1)
-    breach = np.maximum(np.maximum(course["lower"] - reached, reached - course["upper"]), 0.0)
+    breach = np.maximum(np.maximum(course["lower"][:, :end] - reached,
+                                   reached - course["upper"][:, :end]), 0.0)
     return production, consumption, float(breach.max(axis=1).sum())
 
 
-def split_class(plan: Plan, members: Sequence[HorizonFlex], what: str
-                ) -> tuple[list[Plan], float]:
-    """One plan per member adding up to ``plan``; and the disaggregation error (MWh)."""
+def split_class(plan: Plan, members: Sequence[HorizonFlex], what: str,
+                intervals: int | None = None) -> tuple[list[Plan], float]:
+    """One plan per member adding up to ``plan``; and the disaggregation error (MWh).
+
+    ``intervals``: compute only the plans' first ``intervals`` intervals (all when None);
+    they equal the first intervals of the whole plans (the split is causal), and the
+    error is measured along them.
+    """
+    end = len(plan) if intervals is None else min(intervals, len(plan))
     if len(members) == 1:
-        return [plan], _single_error(plan, members[0])
+        head = Plan(plan.production[:end], plan.consumption[:end])
+        return [head], _single_error(head, members[0])
     if members[0].energy:
         for side in ("production", "consumption"):
             bands = [getattr(m, side) for m in members]
             _check_total(getattr(plan, side), np.array([b.min for b in bands]),
                          np.array([b.max for b in bands]), f"{what} {side}")
-        production, consumption, error = _energy_split(plan, members)
+        production, consumption, error = _energy_split(plan, members, end)
     else:
         production = split_boxes(plan.production, [m.production for m in members],
-                                 f"{what} production")
+                                 f"{what} production")[:, :end]
         consumption = split_boxes(plan.consumption, [m.consumption for m in members],
-                                  f"{what} consumption")
+                                  f"{what} consumption")[:, :end]
         error = 0.0
     return [Plan(p, c) for p, c in zip(production, consumption, strict=True)], error
 

@@ -14,9 +14,13 @@ Per cycle (one mosaik step):
   interval.
 
 Only interval 0 of a plan is applied; the next cycle plans again from the units' new
-state and forecasts (receding horizon). Messages per cycle stay one report and one
-instruction per agent; only their payloads carry the horizon (``H`` values per band and
-class).
+state and forecasts (receding horizon). A unit runs only interval 0 of its plan, so a
+controller whose children are all units computes their split for interval 0 alone and
+sends them setpoints without a plan (the split is causal: interval 0 is the same as in
+the whole plans); ``unit_plans=True`` gives the units their whole plans (to inspect or
+record them; the split then runs over the whole horizon). Messages per cycle stay one
+report and one instruction per agent; only their payloads carry the horizon (``H``
+values per band and class).
 """
 
 from __future__ import annotations
@@ -26,7 +30,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ...model.errors import StrategyError
+from ...model.errors import ConfigError, StrategyError
 from ...model.flexibility import Target, UnitState
 from ...model.horizon import Plan
 from ..base import View
@@ -52,8 +56,13 @@ def offset_profile(offset: float | Sequence[float] | np.ndarray, length: int,
 
 
 def split_plan(plan: Plan, children: Sequence[UnitState], horizon: int | None,
-               step_s: float | None, where: str) -> tuple[list[Plan], float]:
-    """Every child's plan (with parts for controllers) and the disaggregation error (MWh)."""
+               step_s: float | None, where: str, intervals: int | None = None
+               ) -> tuple[list[Plan], float]:
+    """Every child's plan (with parts for controllers) and the disaggregation error (MWh).
+
+    ``intervals``: only the plans' first ``intervals`` intervals (see
+    :func:`~.disaggregate.split_class`); all when None.
+    """
     flexes, length, _ = prepare(children, horizon, step_s, where)
     if len(plan) != length:
         raise StrategyError(f"{where}: the plan has {len(plan)} intervals, the children's "
@@ -69,7 +78,7 @@ def split_plan(plan: Plan, children: Sequence[UnitState], horizon: int | None,
     error = 0.0
     for key, members in groups.items():
         plans, part_error = split_class(class_plans[key], [m for _, m in members],
-                                        f"{where} class {key!r}")
+                                        f"{where} class {key!r}", intervals)
         error += part_error
         for (index, _), member_plan in zip(members, plans, strict=True):
             shares[index].append((key, member_plan))
@@ -98,10 +107,14 @@ class LookaheadStrategy:
     curtail_penalty: float = 0.0
     horizon: int | None = None
     start: str = "00:00"
+    unit_plans: bool = False
     name: str = "lookahead"
     settings: Settings = field(init=False, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        if not isinstance(self.unit_plans, bool):
+            raise ConfigError(f"lookahead.unit_plans must be true or false, got "
+                              f"{self.unit_plans!r}")
         object.__setattr__(self, "settings", make_settings(
             self.objective, self.price, self.feed_in, self.peak_price, self.exchange_price,
             self.shed_penalty, self.curtail_penalty, self.horizon, self.start))
@@ -142,5 +155,13 @@ class LookaheadStrategy:
         where = f"{self.name}.split at {view.eid!r}"
         if target.plan is None:
             raise StrategyError(f"{where}: the target carries no plan")
-        plans, _ = split_plan(target.plan, children, self.settings.horizon, view.step_s, where)
-        return [Target(float(p.production[0]), float(p.consumption[0]), p) for p in plans]
+        whole = self.unit_plans or any(_is_controller(child) for child in children)
+        plans, _ = split_plan(target.plan, children, self.settings.horizon, view.step_s, where,
+                              None if whole else 1)
+        return [Target(float(p.production[0]), float(p.consumption[0]), p if whole else None)
+                for p in plans]
+
+
+def _is_controller(state: UnitState) -> bool:
+    """A controller's aggregate has one part per class; a unit's horizon has none."""
+    return state.horizon is not None and bool(state.horizon.parts)
