@@ -16,33 +16,54 @@ ones above it in this list:
 
 from __future__ import annotations
 
-from .model.errors import (
-    AgentFailedError,
-    ConfigError,
-    CycleTimeoutError,
-    HierarchyError,
-    MasError,
-    NegotiationTimeoutError,
-    StateError,
-    StrategyError,
-    TransportError,
-)
-from .model.flexibility import Flex, Target, UnitState, aggregate
-from .model.grid import GridLimits, GridView
-from .model.horizon import Band, Costs, EnergyLimit, HorizonFlex, Plan
-from .mosaik.config import MasConfig, parse_config
-from .mosaik.meta import META
-from .mosaik.simulator import MosaikAgents
-from .strategies import (
-    NEGOTIATIONS,
-    STRATEGIES,
-    BalanceStrategy,
-    Lead,
-    Member,
-    Negotiation,
-    Strategy,
-    View,
-)
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: public name -> the module (relative to this package) that defines it. Imported on
+#: first use (PEP 562), so ``import mosaik_components.mas.model.errors`` and a
+#: command's ``--help`` do not pull in mango, mosaik and scipy.
+_EXPORTS = {
+    **dict.fromkeys(("AgentFailedError", "ConfigError", "CycleTimeoutError", "HierarchyError",
+                     "MasError", "NegotiationTimeoutError", "StateError", "StrategyError",
+                     "TransportError"), ".model.errors"),
+    **dict.fromkeys(("Flex", "Target", "UnitState", "aggregate"), ".model.flexibility"),
+    **dict.fromkeys(("GridLimits", "GridView"), ".model.grid"),
+    **dict.fromkeys(("Band", "Costs", "EnergyLimit", "HorizonFlex", "Plan"), ".model.horizon"),
+    **dict.fromkeys(("MasConfig", "parse_config"), ".mosaik.config"),
+    "META": ".mosaik.meta",
+    "MosaikAgents": ".mosaik.simulator",
+    **dict.fromkeys(("NEGOTIATIONS", "STRATEGIES", "BalanceStrategy", "Lead", "Member",
+                     "Negotiation", "Strategy", "View"), ".strategies"),
+}
+
+if TYPE_CHECKING:
+    from .model.errors import (
+        AgentFailedError,
+        ConfigError,
+        CycleTimeoutError,
+        HierarchyError,
+        MasError,
+        NegotiationTimeoutError,
+        StateError,
+        StrategyError,
+        TransportError,
+    )
+    from .model.flexibility import Flex, Target, UnitState, aggregate
+    from .model.grid import GridLimits, GridView
+    from .model.horizon import Band, Costs, EnergyLimit, HorizonFlex, Plan
+    from .mosaik.config import MasConfig, parse_config
+    from .mosaik.meta import META
+    from .mosaik.simulator import MosaikAgents
+    from .strategies import (
+        NEGOTIATIONS,
+        STRATEGIES,
+        BalanceStrategy,
+        Lead,
+        Member,
+        Negotiation,
+        Strategy,
+        View,
+    )
 
 __all__ = [
     "MosaikAgents", "META", "MasConfig", "parse_config",
@@ -53,6 +74,20 @@ __all__ = [
     "MasError", "ConfigError", "StateError", "HierarchyError", "StrategyError",
     "CycleTimeoutError", "AgentFailedError", "NegotiationTimeoutError", "TransportError",
 ]
+
+
+def __getattr__(name: str) -> Any:
+    """A public name, imported from its module on first use (and then kept here)."""
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(module, __name__), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})
 
 
 #: The option that permits ``massca-mas HOST:PORT --remote`` on a non-loopback HOST.
@@ -92,6 +127,8 @@ def main(argv: list[str] | None = None) -> None:
     import sys
 
     import mosaik_api_v3
+
+    from .mosaik.simulator import MosaikAgents
 
     args = sys.argv[1:] if argv is None else list(argv)
     problem = remote_listening_error(args)

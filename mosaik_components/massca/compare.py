@@ -146,9 +146,9 @@ def _plot_overlay(name: str, data: dict[str, dict[str, pd.Series]], path: Path) 
 
 def _plot_spread(name: str, groups: list[list[Run]], data: dict[str, dict[str, pd.Series]],
                  path: Path) -> Path | None:
-    import matplotlib.pyplot as plt
+    from mosaik_components.massca_results.plots import date_axis, figure, pyplot, save
 
-    from mosaik_components.massca_results.plots import date_axis, figure, save
+    plt = pyplot()
 
     fig, ax = figure()
     drawn, table = False, None

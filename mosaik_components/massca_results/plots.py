@@ -18,13 +18,14 @@ from mosaik_components.mas.model.grid import GridLimits
 
 from .summary import branch_loadings, wide
 
-__all__ = ["write_plots", "plot_envelope_overlay", "figure", "date_axis", "zone_name", "save",
-           "time_index", "LIMIT_STYLE"]
+__all__ = ["write_plots", "plot_envelope_overlay", "pyplot", "figure", "date_axis",
+           "zone_name", "save", "time_index", "LIMIT_STYLE"]
 
 LIMIT_STYLE = {"color": "tab:red", "ls": "--", "lw": 1.0}
 
 
-def _pyplot() -> Any:
+def pyplot() -> Any:
+    """``matplotlib.pyplot`` on the Agg backend, imported on first use (it takes ~0.2 s)."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -35,7 +36,7 @@ def _pyplot() -> Any:
 
 def figure(rows: int = 1, height: float = 4.0) -> tuple[Any, Any]:
     """A figure with ``rows`` axes sharing x, wide enough for a legend at the right."""
-    plt = _pyplot()
+    plt = pyplot()
     fig, axes = plt.subplots(rows, 1, figsize=(11.5, height), sharex=True, squeeze=True)
     return fig, axes
 
@@ -89,7 +90,7 @@ def save(fig: Any, ax: Any, path: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     with atomic_path(path) as tmp:
         fig.savefig(tmp, dpi=110, format="png")
-    _pyplot().close(fig)
+    pyplot().close(fig)
     return path
 
 
@@ -134,7 +135,7 @@ def plot_exchange(frame: pd.DataFrame, path: Path, start: pd.Timestamp | None, e
 def plot_cell_balances(frame: pd.DataFrame, units: dict[str, dict[str, Any]], path: Path,
                        start: pd.Timestamp | None, ext_id: str) -> Path:
     """Net power of every cell's units, stacked (generation up, consumption down)."""
-    plt = _pyplot()
+    plt = pyplot()
     unit_p = wide(frame, "P[MW]")[list(units)]
     cells = sorted({meta["cell"] for meta in units.values()})
     balances = pd.DataFrame({f"cell {c}": unit_p[[u for u, m in units.items()
@@ -186,7 +187,7 @@ def plot_envelope_overlay(frames: dict[str, pd.DataFrame], path: Path,
     One colour per run: its highest bus voltage (solid) and lowest (dashed), and its
     largest loading over lines and transformers.
     """
-    plt = _pyplot()
+    plt = pyplot()
     fig, (top, bottom) = figure(rows=2, height=6.5)
     colors = plt.get_cmap("tab10")
     x = None

@@ -36,7 +36,6 @@ import pandas as pd
 
 from mosaik_components.mas.model.errors import MasError
 from mosaik_components.mas.strategies import STRATEGIES
-from mosaik_components.massca_grid.cells import build_cells
 
 from ..data import data_dir
 from ..runs import cells_run
@@ -243,6 +242,9 @@ def build(args: argparse.Namespace) -> Scenario:
         net, profiles_csv = _simbench(args)
         site = {**site, "utc_offset_h": SIMBENCH_UTC_OFFSET_H}
     else:
+        # imported here: pandapower takes ~1 s to import, and ``--help`` needs none of it
+        from mosaik_components.massca_grid.cells import build_cells
+
         net, profiles_csv = build_cells(args.cells), None
     world = mosaik.World(SIM_CONFIG, debug=False)
     try:

@@ -23,7 +23,6 @@ from typing import Any
 import pandas as pd
 
 from mosaik_components.mas.model.errors import MasError
-from mosaik_components.mas.mosaik.config import parse_config
 from mosaik_components.massca_units.timeseries import load_table
 
 from ..data import data_dir
@@ -140,6 +139,9 @@ def _output(args: argparse.Namespace) -> list[str]:
 def _mas(args: argparse.Namespace) -> list[str]:
     if args.no_mas:
         return []
+    # imported here: the MAS's configuration pulls in mango (~0.2 s), which ``--help`` skips
+    from mosaik_components.mas.mosaik.config import parse_config
+
     try:
         parse_config(mas_params(args))
     except MasError as exc:

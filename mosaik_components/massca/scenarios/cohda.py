@@ -17,13 +17,11 @@ import sys
 from pathlib import Path
 from typing import Any
 
-import matplotlib
+import pandas as pd
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import pandas as pd  # noqa: E402
+from mosaik_components.massca_results.plots import pyplot
 
-from . import cells  # noqa: E402
+from . import cells
 
 COMBOS = [("balance", "balance"), ("balance", "cohda"), ("cohda", "balance"),
           ("cohda", "cohda")]
@@ -76,6 +74,7 @@ def plot(table: pd.DataFrame, path: Path) -> None:
     labels = [f"{w}/{b}" for w, b in zip(table.within_cell, table.between_cells, strict=True)]
     panels = ["abs exchange [MWh]", "mean deviation from target [MW]", "agent time [s]",
               "messages per step"]
+    plt = pyplot()
     fig, axes = plt.subplots(1, 4, figsize=(15, 3.8))
     for ax, column in zip(axes, panels, strict=True):
         ax.bar(labels, table[column], color=["#888", "#4a90d9", "#e39b2d", "#3aa655"])

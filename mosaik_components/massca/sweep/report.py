@@ -23,11 +23,9 @@ def growth_exponent(points: list[tuple[float, float]]) -> float:
 
 def plots(out: Path) -> dict[str, Any]:
     """Run time vs cells per depth, agent time per step vs agents, log-log growth fit."""
-    import matplotlib
+    from mosaik_components.massca_results.plots import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
+    plt = pyplot()
     runs = [r for r in read_rows(out / "runs.csv") if r["status"] == "ok"]
     if not runs:
         raise ValueError(f"{out}/runs.csv has no successful run to plot")

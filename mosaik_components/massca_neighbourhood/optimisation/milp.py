@@ -13,18 +13,22 @@ so ``u[t] >= max(0, fixed + load - P)`` and, minimised, equals it. With the defa
 from __future__ import annotations
 
 import time
+from typing import TYPE_CHECKING
 
 import numpy as np
-from scipy.optimize import Bounds, LinearConstraint, milp
-from scipy.sparse import coo_matrix, hstack, identity, vstack
 
 from .problem import Problem
 from .result import Solution
+
+if TYPE_CHECKING:
+    from scipy.sparse import coo_matrix
 
 __all__ = ["solve_milp"]
 
 
 def _load_matrix(problem: Problem) -> tuple[coo_matrix, coo_matrix, int]:
+    from scipy.sparse import coo_matrix
+
     rows, cols, data = [], [], []
     assign_rows, assign_cols = [], []
     column = 0
@@ -48,6 +52,10 @@ def _load_matrix(problem: Problem) -> tuple[coo_matrix, coo_matrix, int]:
 def solve_milp(problem: Problem, time_limit: float | None = None, mip_rel_gap: float = 0.0
                ) -> Solution:
     """The optimal choice of candidate starts (see the module docstring)."""
+    # scipy is imported on first use (~0.3 s): ``massca neighbourhood --help`` skips it
+    from scipy.optimize import Bounds, LinearConstraint, milp
+    from scipy.sparse import coo_matrix, hstack, identity, vstack
+
     started = time.perf_counter()
     if not problem.jobs:
         return Solution((), problem.grid(()), "milp", True, time.perf_counter() - started, 0)
