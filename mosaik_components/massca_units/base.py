@@ -25,6 +25,7 @@ import mosaik_api_v3
 
 from mosaik_components.mas.model.horizon import HorizonFlex
 
+from .params import SimParams
 from .setpoints import Direction, UnitPower, apply_setpoints, power_outputs
 
 __all__ = ["UnitSimulator", "Entity", "FLEX_ATTRS", "start_cmd"]
@@ -92,17 +93,11 @@ class UnitSimulator(mosaik_api_v3.Simulator):
 
         Subclasses take further simulator params (:meth:`configure_params`).
         """
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"{sid}: step_size must be an integer >= 1, got {step_size!r}")
-        if isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1:
-            raise ValueError(f"{sid}: horizon must be an integer >= 1 (intervals), got "
-                             f"{horizon!r}")
-        if time_resolution != 1.0:
-            raise ValueError(f"{sid}: only time_resolution=1.0 (seconds) is supported, "
-                             f"got {time_resolution!r}")
+        checked = SimParams.checked(sid, {"time_resolution": time_resolution,
+                                          "step_size": step_size, "horizon": horizon})
         self.sid = sid
-        self.step_size = step_size
-        self.horizon = horizon
+        self.step_size = checked.step_size
+        self.horizon = checked.horizon
         self.configure_params(**params)
         return self.meta
 

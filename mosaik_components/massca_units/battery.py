@@ -33,8 +33,8 @@ from mosaik_components.mas.model.errors import StateError
 from mosaik_components.mas.model.horizon import Band, Costs, EnergyLimit, HorizonFlex
 
 from .base import FLEX_ATTRS, Entity, UnitSimulator, start_cmd
-from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
-from .unitflex import check_cost
+from .params import BatteryParams
+from .setpoints import POWER_ATTRS, SETPOINT_ATTRS
 
 __all__ = ["BatterySimulator", "battery_band", "battery_flex", "next_soc", "main"]
 
@@ -53,7 +53,6 @@ META = {
         },
     },
 }
-TERMINALS = ("cyclic", "free")
 
 
 def _one_way(p: dict[str, float]) -> tuple[float, float]:
@@ -120,32 +119,16 @@ class BatterySimulator(UnitSimulator):
     def __init__(self) -> None:
         super().__init__(META)
 
-    def make(self, eid: str, capacity_mwh: float = 1.0, p_charge_mw: float = 0.5,
-             p_discharge_mw: float = 0.5, efficiency: float | None = None,
-             charge_efficiency: float | None = None,
-             discharge_efficiency: float | None = None, soc_init: float = 0.5,
-             soc_min: float = 0.0, soc_max: float = 1.0, wear_cost: float = 0.0,
-             terminal: str = "cyclic", **unknown: Any) -> Entity:
-        if unknown:
-            raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
-        p = {name: check_finite(f"{eid}.{name}", value) for name, value in
-             (("capacity_mwh", capacity_mwh), ("p_charge_mw", p_charge_mw),
-              ("p_discharge_mw", p_discharge_mw), ("soc_init", soc_init),
-              ("soc_min", soc_min), ("soc_max", soc_max))}
-        for name in ("capacity_mwh", "p_charge_mw", "p_discharge_mw"):
-            if p[name] < 0 or (name == "capacity_mwh" and p[name] == 0):
-                bound = "> 0" if name == "capacity_mwh" else ">= 0"
-                raise ValueError(f"{eid}.{name} must be {bound}, got {p[name]!r}")
-        p["eta_c"], p["eta_d"] = _efficiencies(eid, efficiency, charge_efficiency,
-                                               discharge_efficiency)
-        _check_soc(eid, p)
-        if terminal not in TERMINALS:
-            raise ValueError(f"{eid}.terminal must be one of {list(TERMINALS)}, got "
-                             f"{terminal!r}")
+    def make(self, eid: str, **params: Any) -> Entity:
+        """A battery from validated :class:`~.params.BatteryParams`."""
+        checked = BatteryParams.checked(eid, params)
+        eta_c, eta_d = checked.one_way
+        p = {name: getattr(checked, name) for name in (
+            "capacity_mwh", "p_charge_mw", "p_discharge_mw", "soc_init", "soc_min", "soc_max")}
+        p.update(eta_c=eta_c, eta_d=eta_d)
         entity = Entity(eid, p, "net")
         entity.state.update(soc=p["soc_init"] * p["capacity_mwh"], soc_end=None,
-                            costs=Costs(wear=check_cost(eid, "wear_cost", wear_cost)),
-                            terminal=terminal)
+                            costs=Costs(wear=checked.wear_cost), terminal=checked.terminal)
         return entity
 
     def horizon_flex(self, entity: Entity) -> HorizonFlex:
@@ -183,41 +166,6 @@ class BatterySimulator(UnitSimulator):
                       + entity.totals.get("E_discharged[MWh]", 0.0))
         return {"SOC[MWh]": soc, "SOC[%]": 100.0 * soc / capacity,
                 "cycles": throughput / (2.0 * capacity)}
-
-
-def _efficiencies(eid: str, efficiency: object, charge: object, discharge: object
-                  ) -> tuple[float, float]:
-    """One-way efficiencies from the round trip or given one by one, each in (0, 1]."""
-    if efficiency is not None and (charge is not None or discharge is not None):
-        raise ValueError(f"{eid}: give either efficiency (round trip) or "
-                         "charge_efficiency/discharge_efficiency, not both")
-    values = {}
-    round_trip = 0.9 if efficiency is None else efficiency
-    for name, value in (("efficiency", round_trip), ("charge_efficiency", charge),
-                        ("discharge_efficiency", discharge)):
-        if value is None:
-            continue
-        number = check_finite(f"{eid}.{name}", value)
-        if not 0 < number <= 1:
-            raise ValueError(f"{eid}.{name} must be in (0, 1], got {value!r}")
-        values[name] = number
-    one_way = math.sqrt(values["efficiency"])
-    return values.get("charge_efficiency", one_way), values.get("discharge_efficiency", one_way)
-
-
-def _check_soc(eid: str, p: dict[str, float]) -> None:
-    """``0 <= soc_min <= soc_init <= soc_max <= 1``, naming the field that breaks it."""
-    for name in ("soc_min", "soc_max", "soc_init"):
-        if not 0 <= p[name] <= 1:
-            raise ValueError(f"{eid}.{name} must be in [0, 1] (share of capacity_mwh), got "
-                             f"{p[name]!r}; need 0 <= soc_min <= soc_init <= soc_max <= 1")
-    if p["soc_min"] > p["soc_max"]:
-        raise ValueError(f"{eid}: soc_min ({p['soc_min']}) is greater than soc_max "
-                         f"({p['soc_max']}); need 0 <= soc_min <= soc_init <= soc_max <= 1")
-    if not p["soc_min"] <= p["soc_init"] <= p["soc_max"]:
-        raise ValueError(f"{eid}.soc_init ({p['soc_init']}) contradicts the limits [soc_min, "
-                         f"soc_max] = [{p['soc_min']}, {p['soc_max']}]; need 0 <= soc_min <= "
-                         "soc_init <= soc_max <= 1")
 
 
 def main() -> None:

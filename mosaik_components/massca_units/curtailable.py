@@ -18,8 +18,8 @@ from mosaik_components.mas.model.horizon import Costs
 
 from .base import Entity, start_cmd
 from .flexload import LOAD_ATTRS, FlexLoadSimulator
-from .setpoints import SETPOINT_ATTRS, check_finite
-from .unitflex import check_cost
+from .params import CurtailableLoadParams
+from .setpoints import SETPOINT_ATTRS
 
 __all__ = ["CurtailableLoadSimulator", "main"]
 
@@ -46,19 +46,11 @@ class CurtailableLoadSimulator(FlexLoadSimulator):
     def __init__(self) -> None:
         super().__init__(META)
 
-    def make(self, eid: str, peak_mw: float = 1.0, shed_max: float = 1.0,  # type: ignore[override]
-             shed_cost: float = 0.0, cos_phi: float = 1.0, **unknown: Any) -> Entity:
-        if unknown:
-            raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
-        params = {name: check_finite(f"{eid}.{name}", value) for name, value in
-                  (("peak_mw", peak_mw), ("shed_max", shed_max))}
-        if params["peak_mw"] < 0:
-            raise ValueError(f"{eid}.peak_mw must be >= 0, got {peak_mw!r}")
-        if not 0 <= params["shed_max"] <= 1:
-            raise ValueError(f"{eid}.shed_max must be in [0, 1] (share of the demand), got "
-                             f"{shed_max!r}")
-        return self.load_entity(eid, params, cos_phi,
-                                Costs(shed=check_cost(eid, "shed_cost", shed_cost)))
+    def make(self, eid: str, **params: Any) -> Entity:
+        """A curtailable load from validated :class:`~.params.CurtailableLoadParams`."""
+        checked = CurtailableLoadParams.checked(eid, params)
+        return self.load_entity(eid, {"peak_mw": checked.peak_mw, "shed_max": checked.shed_max},
+                                checked.cos_phi, Costs(shed=checked.shed_cost))
 
     def bands(self, entity: Entity, demand: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Down to ``(1 - shed_max) x demand``, never above the demand."""

@@ -23,8 +23,9 @@ import numpy as np
 from mosaik_components.mas.model.horizon import Costs
 
 from .base import FLEX_ATTRS, Entity, UnitSimulator, start_cmd
+from .params import FlexLoadParams
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
-from .unitflex import check_cost, consumer_flex, required_forecast
+from .unitflex import consumer_flex, required_forecast
 
 __all__ = ["FlexLoadSimulator", "load_band", "profile_demand", "main"]
 
@@ -75,29 +76,17 @@ class FlexLoadSimulator(UnitSimulator):
     def __init__(self, meta: dict[str, Any] | None = None) -> None:
         super().__init__(meta or META)
 
-    def make(self, eid: str, peak_mw: float = 1.0, flex_down: float = 0.0,
-             flex_up: float = 0.0, cos_phi: float = 1.0, shed_cost: float = 0.0,
-             **unknown: Any) -> Entity:
-        if unknown:
-            raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
-        params = {name: check_finite(f"{eid}.{name}", value) for name, value in
-                  (("peak_mw", peak_mw), ("flex_down", flex_down), ("flex_up", flex_up),
-                   ("cos_phi", cos_phi))}
-        if params["peak_mw"] < 0:
-            raise ValueError(f"{eid}.peak_mw must be >= 0, got {peak_mw!r}")
-        if not 0 <= params["flex_down"] <= 1 or params["flex_up"] < 0:
-            raise ValueError(f"{eid}: need 0 <= flex_down <= 1 and flex_up >= 0, got "
-                             f"flex_down={flex_down!r}, flex_up={flex_up!r}")
-        return self.load_entity(eid, params, cos_phi, Costs(shed=check_cost(
-            eid, "shed_cost", shed_cost)))
+    def make(self, eid: str, **params: Any) -> Entity:
+        """A flexible load from validated :class:`~.params.FlexLoadParams`."""
+        checked = FlexLoadParams.checked(eid, params)
+        p = {name: getattr(checked, name) for name in ("peak_mw", "flex_down", "flex_up",
+                                                       "cos_phi")}
+        return self.load_entity(eid, p, checked.cos_phi, Costs(shed=checked.shed_cost))
 
-    def load_entity(self, eid: str, params: dict[str, float], cos_phi: object,
+    def load_entity(self, eid: str, params: dict[str, float], cos_phi: float,
                     costs: Costs) -> Entity:
-        """An entity with a validated power factor and its costs."""
-        cos = check_finite(f"{eid}.cos_phi", cos_phi)
-        if not 0 < cos <= 1:
-            raise ValueError(f"{eid}.cos_phi must be in (0, 1], got {cos_phi!r}")
-        params["tan_phi"] = math.tan(math.acos(cos))
+        """An entity with its (validated) power factor and its costs."""
+        params["tan_phi"] = math.tan(math.acos(cos_phi))
         entity = Entity(eid, params, "consumption")
         entity.state.update(costs=costs, demand=0.0)
         return entity

@@ -23,12 +23,15 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import get_args
 
 import numpy as np
 
+from .params import ForecastMethod, ForecastParams
+
 __all__ = ["METHODS", "ForecastSpec", "issue", "forecast_attr"]
 
-METHODS = ("perfect", "persistence", "noisy")
+METHODS = get_args(ForecastMethod)
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,18 +46,13 @@ class ForecastSpec:
     @classmethod
     def checked(cls, method: object, horizon: object, sigma: object, seed: object,
                 what: str) -> ForecastSpec:
-        """Validate every field; errors name ``what``, the field and the value."""
-        if method not in METHODS:
-            raise ValueError(f"{what}.forecast must be one of {list(METHODS)}, got {method!r}")
-        for name, value in (("horizon", horizon), ("seed", seed)):
-            if isinstance(value, bool) or not isinstance(value, int) or value < (
-                    1 if name == "horizon" else 0):
-                bound = ">= 1" if name == "horizon" else ">= 0"
-                raise ValueError(f"{what}.{name} must be an integer {bound}, got {value!r}")
-        if (isinstance(sigma, bool) or not isinstance(sigma, int | float)
-                or not math.isfinite(sigma) or sigma < 0):
-            raise ValueError(f"{what}.sigma must be a finite number >= 0, got {sigma!r}")
-        return cls(str(method), int(horizon), float(sigma), int(seed))  # type: ignore[arg-type]
+        """Validate every field (:class:`~.params.ForecastParams`).
+
+        Errors name ``what``, the field and the value.
+        """
+        options = ForecastParams.checked(what, {"forecast": method, "horizon": horizon,
+                                                "sigma": sigma, "seed": seed})
+        return cls(options.forecast, options.horizon, options.sigma, options.seed)
 
 
 def issue(values: np.ndarray, row: int, stride: int, spec: ForecastSpec, step_h: float,

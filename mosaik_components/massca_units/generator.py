@@ -15,8 +15,9 @@ from __future__ import annotations
 from typing import Any
 
 from .base import FLEX_ATTRS, Entity, UnitSimulator, start_cmd
+from .params import GeneratorParams
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
-from .unitflex import check_cost, producer_flex, required_forecast
+from .unitflex import producer_flex, required_forecast
 
 __all__ = ["GeneratorSimulator", "main"]
 
@@ -44,15 +45,11 @@ class GeneratorSimulator(UnitSimulator):
     def __init__(self) -> None:
         super().__init__(META)
 
-    def make(self, eid: str, peak_mw: float = 1.0, curtail_cost: float = 0.0,  # type: ignore[override]
-             **unknown: Any) -> Entity:
-        if unknown:
-            raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
-        peak = check_finite(f"{eid}.peak_mw", peak_mw)
-        if peak < 0:
-            raise ValueError(f"{eid}.peak_mw must be >= 0, got {peak_mw!r}")
-        cost = check_cost(eid, "curtail_cost", curtail_cost)
-        return Entity(eid, {"peak_mw": peak, "curtail_cost": cost}, "production")
+    def make(self, eid: str, **params: Any) -> Entity:
+        """A generator from validated :class:`~.params.GeneratorParams`."""
+        checked = GeneratorParams.checked(eid, params)
+        return Entity(eid, {"peak_mw": checked.peak_mw, "curtail_cost": checked.curtail_cost},
+                      "production")
 
     def advance(self, time: int, inputs: dict[str, dict[str, Any]]) -> None:
         for eid, entity in self.entities.items():

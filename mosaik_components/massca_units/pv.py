@@ -26,8 +26,9 @@ import pandas as pd
 
 from .base import FLEX_ATTRS, Entity, UnitSimulator, start_cmd
 from .forecasts import forecast_attr
+from .params import PVParams, PVSiteParams
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
-from .unitflex import check_cost, producer_flex, required_forecast
+from .unitflex import producer_flex, required_forecast
 
 __all__ = ["PVSimulator", "pv_power", "pv_power_series", "sun_position", "main"]
 
@@ -115,40 +116,16 @@ class PVSimulator(UnitSimulator):
         #: the sun's position by simulation time (s): the horizon rolls, the sun repeats
         self.sun: dict[int, np.ndarray] = {}
 
-    def configure_params(self, latitude: float = 52.52, longitude: float = 13.40,
-                  altitude: float = 34.0, utc_offset_h: float = 1.0,
-                  start: str = "2019-01-01 00:00", albedo: float = 0.2,
-                  **unknown: Any) -> None:
-        if unknown:
-            raise ValueError(f"{self.sid}: unknown simulator parameter(s) {sorted(unknown)}")
-        site = {name: check_finite(name, value) for name, value in
-                (("latitude", latitude), ("longitude", longitude), ("altitude", altitude),
-                 ("utc_offset_h", utc_offset_h), ("albedo", albedo))}
-        if not -90 <= site["latitude"] <= 90 or not -180 <= site["longitude"] <= 180:
-            raise ValueError(f"{self.sid}: latitude/longitude out of range: {latitude}, "
-                             f"{longitude}")
-        if site["utc_offset_h"] != int(site["utc_offset_h"]):
-            raise ValueError(f"{self.sid}: utc_offset_h must be whole hours, got "
-                             f"{utc_offset_h!r}")
-        try:
-            site["start"] = pd.Timestamp(start)
-        except (ValueError, TypeError):
-            raise ValueError(f"{self.sid}: start must be a timestamp, got {start!r}") from None
-        self.site = site
+    def configure_params(self, **params: Any) -> None:
+        """The site from validated :class:`~.params.PVSiteParams`."""
+        site = PVSiteParams.checked(self.sid, params)
+        self.site = {name: getattr(site, name) for name in (
+            "latitude", "longitude", "altitude", "utc_offset_h", "albedo", "start")}
 
-    def make(self, eid: str, peak_mw: float = 1.0, tilt: float = 30.0, azimuth: float = 180.0,
-             gamma_pdc: float = -0.004, inverter_eff: float = 0.96, curtail_cost: float = 0.0,
-             **unknown: Any) -> Entity:
-        if unknown:
-            raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
-        p = {name: check_finite(f"{eid}.{name}", value) for name, value in
-             (("peak_mw", peak_mw), ("tilt", tilt), ("azimuth", azimuth),
-              ("gamma_pdc", gamma_pdc), ("inverter_eff", inverter_eff))}
-        if p["peak_mw"] < 0 or not 0 <= p["tilt"] <= 90 or not 0 < p["inverter_eff"] <= 1:
-            raise ValueError(f"{eid}: need peak_mw >= 0, 0 <= tilt <= 90, "
-                             f"0 < inverter_eff <= 1; got {peak_mw}, {tilt}, {inverter_eff}")
-        p["curtail_cost"] = check_cost(eid, "curtail_cost", curtail_cost)
-        entity = Entity(eid, p, "production")
+    def make(self, eid: str, **params: Any) -> Entity:
+        """A PV plant from validated :class:`~.params.PVParams`."""
+        checked = PVParams.checked(eid, params)
+        entity = Entity(eid, checked.model_dump(), "production")
         entity.state["poa"] = 0.0
         return entity
 

@@ -43,8 +43,8 @@ from mosaik_components.mas.model.horizon import (
 
 from .base import FLEX_ATTRS, Entity, UnitSimulator, start_cmd
 from .flexload import profile_demand
-from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
-from .unitflex import check_cost
+from .params import ShiftableLoadParams
+from .setpoints import POWER_ATTRS, SETPOINT_ATTRS
 
 __all__ = ["ShiftableLoadSimulator", "served_bounds", "served_bounds_batch", "served_rates",
            "deferrable_flex", "serve", "main"]
@@ -64,7 +64,6 @@ META = {
         },
     },
 }
-TERMINALS = ("cyclic", "free")
 
 #: a queued chunk: [absolute interval index by whose end it must be served, energy MWh]
 Chunk = list
@@ -181,44 +180,17 @@ class ShiftableLoadSimulator(UnitSimulator):
     def __init__(self) -> None:
         super().__init__(META)
 
-    def make(self, eid: str, peak_mw: float = 1.0, flexible_share: float = 1.0,
-             max_delay_h: float = 2.0, max_backlog_mwh: float | None = None,
-             p_max_mw: float | None = None, shift_cost: float = 0.0, cos_phi: float = 1.0,
-             terminal: str = "cyclic", **unknown: Any) -> Entity:
-        if unknown:
-            raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
-        p = {name: check_finite(f"{eid}.{name}", value) for name, value in
-             (("peak_mw", peak_mw), ("flexible_share", flexible_share),
-              ("max_delay_h", max_delay_h), ("cos_phi", cos_phi),
-              ("p_max_mw", 2.0 * peak_mw if p_max_mw is None else p_max_mw))}
-        p["max_backlog_mwh"] = check_finite(
-            f"{eid}.max_backlog_mwh", p["flexible_share"] * p["peak_mw"] * p["max_delay_h"]
-            if max_backlog_mwh is None else max_backlog_mwh)
-        for name in ("peak_mw", "max_delay_h", "max_backlog_mwh"):
-            if p[name] < 0:
-                raise ValueError(f"{eid}.{name} must be >= 0, got {p[name]!r}")
-        if not 0 <= p["flexible_share"] <= 1:
-            raise ValueError(f"{eid}.flexible_share must be in [0, 1] (share of the demand "
-                             f"that may wait), got {flexible_share!r}")
-        delay = p["max_delay_h"] / self.step_h
-        if abs(delay - round(delay)) > 1e-9:
-            raise ValueError(f"{eid}.max_delay_h ({max_delay_h}) must be a multiple of the "
-                             f"step ({self.step_h} h)")
-        if p["p_max_mw"] < p["peak_mw"]:
-            raise ValueError(f"{eid}.p_max_mw ({p['p_max_mw']} MW) is below peak_mw "
-                             f"({p['peak_mw']} MW): a peak interval's demand cannot be "
-                             f"served within its window of max_delay_h={max_delay_h} h, the "
-                             "backlog would grow without bound")
-        if not 0 < p["cos_phi"] <= 1:
-            raise ValueError(f"{eid}.cos_phi must be in (0, 1], got {cos_phi!r}")
-        if terminal not in TERMINALS:
-            raise ValueError(f"{eid}.terminal must be one of {list(TERMINALS)}, got "
-                             f"{terminal!r}")
-        p["tan_phi"] = math.tan(math.acos(p["cos_phi"]))
+    def make(self, eid: str, **params: Any) -> Entity:
+        """A deferrable load from validated :class:`~.params.ShiftableLoadParams`."""
+        checked = ShiftableLoadParams.checked(eid, params, {"step_h": self.step_h})
+        p = {name: getattr(checked, name) for name in ("peak_mw", "flexible_share",
+                                                       "max_delay_h", "cos_phi")}
+        p.update(p_max_mw=checked.rated_mw, max_backlog_mwh=checked.backlog_mwh,
+                 tan_phi=math.tan(math.acos(checked.cos_phi)))
         entity = Entity(eid, p, "consumption")
-        entity.state.update(delay=int(round(delay)), queue=NO_QUEUE, queue_end=None,
-                            demand=0.0, index=0, terminal=terminal,
-                            costs=Costs(shift=check_cost(eid, "shift_cost", shift_cost)))
+        entity.state.update(delay=int(round(checked.max_delay_h / self.step_h)),
+                            queue=NO_QUEUE, queue_end=None, demand=0.0, index=0,
+                            terminal=checked.terminal, costs=Costs(shift=checked.shift_cost))
         return entity
 
     def _queue(self, entity: Entity, demand: float) -> None:

@@ -10,7 +10,6 @@ add :class:`~mosaik_components.mas.model.EnergyLimit` s in their own modules.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -18,8 +17,7 @@ import numpy as np
 
 from mosaik_components.mas.model.horizon import Band, Costs, HorizonFlex
 
-__all__ = ["forecast_input", "required_forecast", "producer_flex", "consumer_flex",
-           "check_cost"]
+__all__ = ["forecast_input", "required_forecast", "producer_flex", "consumer_flex"]
 
 
 def forecast_input(where: str, inputs: Mapping[str, Mapping[str, Any]], attr: str,
@@ -67,15 +65,6 @@ def required_forecast(where: str, inputs: Mapping[str, Mapping[str, Any]], attr:
                          f"{time}; connect a source created with horizon >= {horizon}")
     values[0] = now
     return values
-
-
-def check_cost(where: str, name: str, value: object) -> float:
-    """A cost per MWh: a finite number >= 0."""
-    if (isinstance(value, bool) or not isinstance(value, int | float)
-            or not math.isfinite(value) or value < 0):
-        raise ValueError(f"{where}.{name} must be a finite number >= 0 (per MWh), got "
-                         f"{value!r}")
-    return float(value)
 
 
 def producer_flex(step_h: float, available: np.ndarray, curtail_cost: float) -> HorizonFlex:

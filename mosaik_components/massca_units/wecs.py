@@ -22,8 +22,9 @@ from typing import Any
 import numpy as np
 
 from .base import FLEX_ATTRS, Entity, UnitSimulator, start_cmd
+from .params import WecsParams
 from .setpoints import POWER_ATTRS, SETPOINT_ATTRS, check_finite
-from .unitflex import check_cost, producer_flex, required_forecast
+from .unitflex import producer_flex, required_forecast
 
 __all__ = ["WecsSimulator", "parametric_power", "parametric_power_array", "turbine_curve",
            "hub_wind_speed", "main"]
@@ -98,24 +99,14 @@ class WecsSimulator(UnitSimulator):
     def __init__(self) -> None:
         super().__init__(META)
 
-    def make(self, eid: str, P_rated: float = 7.0, v_rated: float = 13.0,  # noqa: N803
-             v_cut_in: float = 3.5, v_cut_out: float = 25.0, hub_height: float = 100.0,
-             ref_height: float = 10.0, alpha: float = 1 / 7, turbine_type: str | None = None,
-             curtail_cost: float = 0.0, **unknown: Any) -> Entity:
-        if unknown:
-            raise ValueError(f"{eid}: unknown parameter(s) {sorted(unknown)}")
-        p = {name: check_finite(f"{eid}.{name}", value) for name, value in
-             (("P_rated", P_rated), ("v_rated", v_rated), ("v_cut_in", v_cut_in),
-              ("v_cut_out", v_cut_out), ("hub_height", hub_height),
-              ("ref_height", ref_height), ("alpha", alpha))}
-        if p["P_rated"] < 0 or not 0 <= p["v_cut_in"] < p["v_rated"] < p["v_cut_out"]:
-            raise ValueError(f"{eid}: need P_rated >= 0 and 0 <= v_cut_in < v_rated < "
-                             f"v_cut_out, got {P_rated}, {v_cut_in}, {v_rated}, {v_cut_out}")
-        if p["hub_height"] <= 0 or p["ref_height"] <= 0:
-            raise ValueError(f"{eid}: heights must be > 0")
-        curve = turbine_curve(turbine_type) if turbine_type else None
-        cost = check_cost(eid, "curtail_cost", curtail_cost)
-        entity = Entity(eid, {**p, "curve": curve, "curtail_cost": cost}, "production")
+    def make(self, eid: str, **params: Any) -> Entity:
+        """A wind turbine from validated :class:`~.params.WecsParams`."""
+        checked = WecsParams.checked(eid, params)
+        p = {name: getattr(checked, name) for name in (
+            "P_rated", "v_rated", "v_cut_in", "v_cut_out", "hub_height", "ref_height", "alpha")}
+        curve = turbine_curve(checked.turbine_type) if checked.turbine_type else None
+        entity = Entity(eid, {**p, "curve": curve, "curtail_cost": checked.curtail_cost},
+                        "production")
         entity.state.update(v_hub=0.0)
         return entity
 

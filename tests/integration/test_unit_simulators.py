@@ -92,7 +92,7 @@ def check_units_follow(units, core, data):
         (lambda w: w.start("Battery").Battery(capacity_mwh=1.0, soc_init=1.5),
          "need 0 <= soc_min <= soc_init <= soc_max <= 1"),
         (lambda w: w.start("WECS").WECS(v_cut_in=14.0),
-         "need P_rated >= 0 and 0 <= v_cut_in < v_rated < v_cut_out"),
+         r"WECS_0.v_cut_in \(14.0\) must be below v_rated \(13.0\)"),
         (lambda w: w.start("FlexLoad").FlexLoad(peak_mw=float("nan")),
          "FlexLoad_0.peak_mw must be a finite number, got nan"),
     ],

@@ -154,7 +154,7 @@ def test_curtailable_load_counts_energy_not_served():
      r"Battery_0.charge_efficiency must be in \(0, 1\], got -0.9"),
     (BatterySimulator, {"efficiency": 0.9, "discharge_efficiency": 0.9},
      "give either efficiency"),
-    (BatterySimulator, {"wear_cost": -1}, "Battery_0.wear_cost must be a finite number >= 0"),
+    (BatterySimulator, {"wear_cost": -1}, r"Battery_0.wear_cost must be >= 0 \(per MWh\), got -1"),
     (CurtailableLoadSimulator, {"shed_max": 1.5}, r"CurtailableLoad_0.shed_max must be in"),
 ])
 def test_bad_parameters_name_the_unit_and_field(sim_cls, params, message):

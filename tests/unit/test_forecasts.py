@@ -41,7 +41,7 @@ def test_noisy_error_is_seeded_grows_with_lead_time_and_spares_interval_zero():
 @pytest.mark.parametrize(("args", "message"), [
     (("guess", 4, 0.0, 0), "X.forecast must be one of"),
     (("perfect", 0, 0.0, 0), "X.horizon must be an integer >= 1"),
-    (("noisy", 4, -0.1, 0), "X.sigma must be a finite number >= 0"),
+    (("noisy", 4, -0.1, 0), "X.sigma must be >= 0, got -0.1"),
     (("noisy", 4, 0.1, -1), "X.seed must be an integer >= 0"),
 ])
 def test_bad_specs_name_the_field(args, message):
