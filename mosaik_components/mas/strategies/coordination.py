@@ -152,7 +152,8 @@ class StrategyCoordination:
             raise StrategyError(f"{where} returned {len(targets)} targets for "
                                 f"{len(children)} children")
         for (child, state), target in zip(children.items(), targets, strict=True):
-            _check_target(target, state, f"{where} for child {child!r}")
+            if not _in_band(target, state):  # the message is built only for a breach
+                _check_target(target, state, f"{where} for child {child!r}")
         for part in ("production", "consumption"):
             total = sum(getattr(t, part) for t in targets)  # of magnitudes in their bands
             wanted = getattr(instruction, part)
@@ -172,6 +173,20 @@ def _finite(state: UnitState) -> bool:
     (The margin of :func:`~..model.flexibility.check_summable`.)
     """
     return state.production.max + state.consumption.max <= MAX_TOTAL
+
+
+def _in_band(target: object, band: UnitState) -> bool:
+    """True if ``target`` is a Target inside ``band`` (the tolerances of :func:`_check_target`).
+
+    Runs once per child and cycle: plain arithmetic, no message (:func:`_check_target`
+    says what is wrong when this is False).
+    """
+    if not isinstance(target, Target):
+        return False
+    p, c = band.production, band.consumption
+    p_tol, c_tol = tolerance(CHECK_TOL, p.max), tolerance(CHECK_TOL, c.max)
+    return (p.min - p_tol <= target.production <= p.max + p_tol
+            and c.min - c_tol <= target.consumption <= c.max + c_tol)
 
 
 def _check_target(target: object, band: UnitState, where: str) -> None:
