@@ -28,13 +28,16 @@ import pandas as pd
 from .timeseries import (
     FORMATS,
     require_engine,
-    tidy_frame,
+    tidy_table,
     timeseries_path,
     typed_value,
     write_timeseries,
 )
 
 __all__ = ["EVENT_INPUTS", "TidyRecorder", "main", "records_frame"]
+
+#: the columns of :meth:`TidyRecorder.get_records`
+COLUMNS = ("time", "entity", "attr", "value")
 
 #: Inputs that trigger a step: the event (non-persistent) outputs of massca's simulators,
 #: i.e. what the agents send a unit (``mosaik_components.mas.mosaik.unit_io.UNIT_OUTPUTS``).
@@ -65,6 +68,8 @@ class TidyRecorder(mosaik_api_v3.Simulator):
         self.start: pd.Timestamp | None = None
         #: steps recorded since the last write
         self.unwritten = True
+        #: :meth:`get_records`' result until the next step (None: to be built)
+        self._records: dict[str, Any] | None = None
 
     def init(self, sid: str, time_resolution: float = 1.0, step_size: int = 900,
              out: str = "results", fmt: str = "csv", start: str | None = None
@@ -93,17 +98,25 @@ class TidyRecorder(mosaik_api_v3.Simulator):
                     self.last[(time, src, attr)] = typed_value(
                         value, f"recorder input {attr!r} from {src!r} at time {time}")
         self.unwritten = True
+        self._records = None
         return (time // self.step_size + 1) * self.step_size  # an event keeps the grid
 
     def get_records(self) -> dict[str, Any]:
         """Everything recorded so far, JSON-compatible (a mosaik extra method).
 
-        ``{"start": ISO timestamp or None, "rows": [[time, entity, attr, value], ...]}``;
-        :func:`records_frame` turns it into the tidy table.
+        ``{"start": ISO timestamp or None, "time": [...], "entity": [...], "attr": [...],
+        "value": [...]}``, one list per column, in the order recorded;
+        :func:`records_frame` turns it into the tidy table. Built once per step recorded
+        (writing the file and reading the table after a run share it): read it, do not
+        change it.
         """
-        start = self.start.isoformat() if self.start is not None else None
-        rows = [[time, src, attr, value] for (time, src, attr), value in self.last.items()]
-        return {"start": start, "rows": rows}
+        if self._records is None:
+            start = self.start.isoformat() if self.start is not None else None
+            times, entities, attrs = (list(column) for column in zip(*self.last, strict=True)
+                                      ) if self.last else ([], [], [])
+            self._records = {"start": start, "time": times, "entity": entities,
+                             "attr": attrs, "value": list(self.last.values())}
+        return self._records
 
     def frame(self) -> pd.DataFrame:
         """The tidy table of everything recorded so far."""
@@ -129,7 +142,7 @@ def records_frame(records: dict[str, Any]) -> pd.DataFrame:
     (float64), sorted by time, entity and attribute.
     """
     start = pd.Timestamp(records["start"]) if records["start"] is not None else None
-    return tidy_frame(records["rows"], start)
+    return tidy_table(pd.DataFrame({column: records[column] for column in COLUMNS}), start)
 
 
 def main() -> None:

@@ -31,8 +31,8 @@ import pandas as pd
 
 from .atomic import atomic_path
 
-__all__ = ["FORMATS", "COLUMNS", "typed_value", "tidy_frame", "write_timeseries",
-           "read_timeseries", "timeseries_path", "require_engine"]
+__all__ = ["FORMATS", "COLUMNS", "typed_value", "tidy_frame", "tidy_table",
+           "write_timeseries", "read_timeseries", "timeseries_path", "require_engine"]
 
 #: format -> file suffix
 FORMATS = {"csv": "csv", "parquet": "parquet", "hdf5": "h5"}
@@ -58,7 +58,15 @@ def typed_value(value: Any, where: str) -> float:
 
 def tidy_frame(rows: list[list[Any]], start: pd.Timestamp | None) -> pd.DataFrame:
     """The typed table from ``[time, entity, attr, value]`` rows (values already typed)."""
-    frame = pd.DataFrame(rows, columns=["time", "entity", "attr", "value"])
+    return tidy_table(pd.DataFrame(rows, columns=["time", "entity", "attr", "value"]), start)
+
+
+def tidy_table(frame: pd.DataFrame, start: pd.Timestamp | None) -> pd.DataFrame:
+    """The typed table, sorted by time, entity and attribute, with ``datetime`` from ``start``.
+
+    ``frame`` has the columns ``time``, ``entity``, ``attr``, ``value`` (values already
+    typed).
+    """
     frame = frame.astype({"time": "int64", "entity": "object", "attr": "object",
                           "value": "float64"})
     if start is not None:
@@ -90,12 +98,32 @@ def write_timeseries(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:
         if fmt == "csv":
-            frame.to_csv(tmp, index=False)
+            _csv_ready(frame).to_csv(tmp, index=False)
         elif fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         else:
             _write_hdf5(frame, tmp)
     return path
+
+
+def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
+    """``frame`` with its timestamps as the text pandas writes for them, formatted once each.
+
+    A run has one timestamp per step but a row per entity and attribute: pandas would
+    format the same few timestamps millions of times (the slowest part of writing a large
+    run). The text is pandas' own (each distinct timestamp through ``to_csv``), so the
+    file is byte for byte the one ``frame.to_csv`` writes.
+    """
+    if "datetime" not in frame.columns or frame.empty:
+        return frame
+    codes, distinct = pd.factorize(frame["datetime"])
+    if (codes < 0).any():  # a missing timestamp: leave it to pandas
+        return frame
+    text = pd.DataFrame({"datetime": distinct}).to_csv(index=False, header=False)
+    formatted = np.array(text.splitlines(), dtype=object)
+    if len(formatted) != len(distinct):
+        return frame
+    return frame.assign(datetime=formatted[codes])
 
 
 def read_timeseries(path: Path) -> pd.DataFrame:

@@ -54,6 +54,17 @@ def test_every_format_reads_back_the_same_typed_table(tmp_path, fmt):
     assert [p.name for p in tmp_path.iterdir()] == [path.name]  # no temporary file left
 
 
+@pytest.mark.parametrize("start", [START, pd.Timestamp("2016-05-29", tz="Europe/Berlin"),
+                                   pd.Timestamp("2016-05-29 00:00:00.25")])
+def test_csv_is_byte_for_byte_what_pandas_writes(tmp_path, start):
+    """Timestamps are formatted once per distinct value, with pandas' own text."""
+    rows = [[t, f"Sim-0.E_{e}", "P[MW]", 0.1 * e] for t in (0, 900, 3600, 86400)
+            for e in range(3)]
+    frame = tidy_frame(rows, start)
+    path = write_timeseries(frame, timeseries_path(tmp_path, "csv"), "csv")
+    assert path.read_text() == frame.to_csv(index=False)
+
+
 def test_hdf5_layout_is_mosaik_hdf5s(tmp_path):
     path = write_timeseries(sample(), tmp_path / "timeseries.h5", "hdf5")
     with h5py.File(path, "r") as store:
