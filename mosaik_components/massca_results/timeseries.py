@@ -47,6 +47,8 @@ def typed_value(value: Any, where: str) -> float:
 
     Anything else (a string, a dict) raises :class:`TypeError` naming ``where``.
     """
+    if type(value) is float:  # the common case, without the ABC checks below
+        return value
     if value is None:
         return math.nan
     if isinstance(value, bool | np.bool_):

@@ -40,6 +40,8 @@ REL_TOL = 1e-9
 
 def is_number(value: object) -> bool:
     """True for a real number that is not a bool (numpy scalars included)."""
+    if type(value) is float or type(value) is int:  # the common case, without the ABC check
+        return True
     return isinstance(value, numbers.Real) and not isinstance(value, bool | np.bool_)
 
 
