@@ -100,8 +100,11 @@ def test_create_follow_open_and_compare_runs(ui, browser):
     url, root = ui
     browser.get(url)
     WebDriverWait(browser, 30).until(lambda d: d.find_element(By.ID, "launch"))
-    # GIVEN a scenario of one cell for 8 hours, two seeds
-    set_value(browser, "hours", "8")
+    # GIVEN a scenario of five cells for 48 hours, two seeds: each run simulates for several
+    # seconds, so the app's 1 s refresh sees it in progress (a one-cell run of 8 hours
+    # finished between two refreshes once the runs became faster)
+    set_value(browser, "cells", "5")
+    set_value(browser, "hours", "48")
     set_value(browser, "nruns", "2")
     set_value(browser, "name", "ui")
     # WHEN it is launched
