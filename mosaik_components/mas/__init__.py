@@ -19,51 +19,41 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
-#: public name -> the module (relative to this package) that defines it. Imported on
-#: first use (PEP 562), so ``import mosaik_components.mas.model.errors`` and a
-#: command's ``--help`` do not pull in mango, mosaik and scipy.
-_EXPORTS = {
-    **dict.fromkeys(("AgentFailedError", "ConfigError", "CycleTimeoutError", "HierarchyError",
-                     "MasError", "NegotiationTimeoutError", "StateError", "StrategyError",
-                     "TransportError"), ".model.errors"),
-    **dict.fromkeys(("Flex", "Target", "UnitState", "aggregate"), ".model.flexibility"),
-    **dict.fromkeys(("GridLimits", "GridView"), ".model.grid"),
-    **dict.fromkeys(("Band", "Costs", "EnergyLimit", "HorizonFlex", "Plan"), ".model.horizon"),
-    **dict.fromkeys(("MasConfig", "parse_config"), ".mosaik.config"),
-    "META": ".mosaik.meta",
-    "MosaikAgents": ".mosaik.simulator",
-    **dict.fromkeys(("NEGOTIATIONS", "STRATEGIES", "BalanceStrategy", "Lead", "Member",
-                     "Negotiation", "Strategy", "View"), ".strategies"),
-}
+from .model.errors import (
+    AgentFailedError,
+    ConfigError,
+    CycleTimeoutError,
+    HierarchyError,
+    MasError,
+    NegotiationTimeoutError,
+    StateError,
+    StrategyError,
+    TransportError,
+)
+from .model.flexibility import Flex, Target, UnitState, aggregate
+from .model.grid import GridLimits, GridView
+from .model.horizon import Band, Costs, EnergyLimit, HorizonFlex, Plan
+from .strategies import (
+    NEGOTIATIONS,
+    STRATEGIES,
+    BalanceStrategy,
+    Lead,
+    Member,
+    Negotiation,
+    Strategy,
+    View,
+)
+
+#: the mosaik layer's names (it pulls in mango and mosaik): imported on first use
+#: (PEP 562), so ``import mosaik_components.mas.model.errors`` and a command's ``--help``
+#: do not load them
+_EXPORTS = {"MasConfig": ".mosaik.config", "parse_config": ".mosaik.config",
+            "META": ".mosaik.meta", "MosaikAgents": ".mosaik.simulator"}
 
 if TYPE_CHECKING:
-    from .model.errors import (
-        AgentFailedError,
-        ConfigError,
-        CycleTimeoutError,
-        HierarchyError,
-        MasError,
-        NegotiationTimeoutError,
-        StateError,
-        StrategyError,
-        TransportError,
-    )
-    from .model.flexibility import Flex, Target, UnitState, aggregate
-    from .model.grid import GridLimits, GridView
-    from .model.horizon import Band, Costs, EnergyLimit, HorizonFlex, Plan
     from .mosaik.config import MasConfig, parse_config
     from .mosaik.meta import META
     from .mosaik.simulator import MosaikAgents
-    from .strategies import (
-        NEGOTIATIONS,
-        STRATEGIES,
-        BalanceStrategy,
-        Lead,
-        Member,
-        Negotiation,
-        Strategy,
-        View,
-    )
 
 __all__ = [
     "MosaikAgents", "META", "MasConfig", "parse_config",
@@ -77,7 +67,7 @@ __all__ = [
 
 
 def __getattr__(name: str) -> Any:
-    """A public name, imported from its module on first use (and then kept here)."""
+    """A name of the mosaik layer, imported from its module on first use (then kept here)."""
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
