@@ -30,6 +30,7 @@ from mosaik_components.mas.runtime.transport import (
     Session,
     TcpTransport,
     create_container,
+    sealed_for,
 )
 from mosaik_components.mas.runtime.transport import address_key as key_of
 from mosaik_components.mas.runtime.transport.identity import hashable_address
@@ -115,11 +116,11 @@ def sender_key(meta: dict[str, Any]) -> Key:
 
 def send(agent: Agent, content: Any, receiver: AgentAddress) -> None:
     """Send without awaiting (from a synchronous handler): mango schedules it."""
-    agent.schedule_instant_message(content, receiver, **{TO: receiver.protocol_addr})
+    agent.schedule_instant_message(content, receiver, **sealed_for(receiver))
 
 
 async def send_now(agent: Agent, content: Any, receiver: AgentAddress) -> None:
     """Send from a coroutine; raises :class:`TransportError` if mango could not deliver."""
-    if not await agent.send_message(content, receiver, **{TO: receiver.protocol_addr}):
+    if not await agent.send_message(content, receiver, **sealed_for(receiver)):
         raise TransportError(f"{agent.aid}: could not send {type(content).__name__} to "
                              f"{receiver.aid} at {receiver.protocol_addr}")

@@ -21,11 +21,11 @@ from mango import Agent, AgentAddress, activate
 from mango.container.core import Container
 
 from mosaik_components.mas.runtime.transport import (
-    TO,
     MessageStats,
     Session,
     TcpTransport,
     create_container,
+    sealed_for,
 )
 from mosaik_components.mas.runtime.transport import address_key as key_of
 from mosaik_components.mas.runtime.transport.identity import hashable_address
@@ -51,7 +51,7 @@ def sender_of(meta: dict[str, Any]) -> Key:
 
 async def send(agent: Agent, content: Any, receiver: AgentAddress) -> bool:
     """Send ``content`` from ``agent``, sealed for the receiver's container; True if sent."""
-    return await agent.send_message(content, receiver, **{TO: receiver.protocol_addr})
+    return await agent.send_message(content, receiver, **sealed_for(receiver))
 
 
 class Containers:

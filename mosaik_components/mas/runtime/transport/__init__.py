@@ -44,7 +44,14 @@ from .identity import (
 )
 from .local import deliver, post
 from .mqtt import MqttTransport
-from .security import DEFAULT_MAX_FRAME, TO, SealedCodec, Session, read_secret_file
+from .security import (
+    DEFAULT_MAX_FRAME,
+    TO,
+    SealedCodec,
+    Session,
+    read_secret_file,
+    sealed_for,
+)
 from .tcp import TcpTransport
 
 __all__ = [
@@ -53,7 +60,7 @@ __all__ = [
     "Key", "LOOPBACK", "is_loopback", "address_key", "sender_key", "MessageStats",
     "post", "deliver", "Batch", "Dispatcher", "DISPATCH_AID", "enable_batching",
     "send_direct", "last_send_error",
-    "Session", "SealedCodec", "DEFAULT_MAX_FRAME", "read_secret_file", "TO",
+    "Session", "SealedCodec", "DEFAULT_MAX_FRAME", "read_secret_file", "TO", "sealed_for",
 ]
 
 #: The transports users select by name (``transport="tcp"``).
@@ -72,8 +79,8 @@ def create_container(config: TransportConfig | Transport | None = None, index: i
     so containers that shall talk to each other must share one); ``stats`` counts what
     its dispatcher refuses. Besides the MAS protocol it carries ``message_types``
     (mango ``@json_serializable`` classes, e.g. another system's messages). A message
-    to another container must name that container's address in the meta key
-    :data:`TO` (``agent.send_message(content, receiver, **{TO: receiver.protocol_addr})``).
+    to another container must name that container's address in the meta key :data:`TO`
+    (``agent.send_message(content, receiver, **sealed_for(receiver))``).
     """
     if config is None:
         config = TransportConfig()

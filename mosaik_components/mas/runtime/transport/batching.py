@@ -26,7 +26,7 @@ from mango.container.core import Container
 
 from ..compat import LeanDispatch, container_of, deliver_local, has_agent
 from .identity import DISPATCH_AID, MessageStats
-from .security import BOUND, TO, Dropped
+from .security import BOUND, Dropped, sealed_for
 
 __all__ = ["Batch", "Dispatcher", "DISPATCH_AID", "enable_batching", "batches", "batch_for",
            "cancel_sending", "send_direct", "last_send_error"]
@@ -133,7 +133,7 @@ def send_direct(container: Container, content: Any, receiver: AgentAddress, send
                 **meta: Any) -> asyncio.Task[Any]:
     """Send ``content`` to another container now, sealed for it (a task on the loop)."""
     send = container.send_message(content, receiver, sender_id=sender_id,
-                                  **{TO: receiver.protocol_addr, **meta})
+                                  **{**sealed_for(receiver), **meta})
     task = asyncio.get_running_loop().create_task(send)
     sending: set[asyncio.Task[Any]] = getattr(container, _SENDING)
     sending.add(task)

@@ -53,13 +53,23 @@ from ...protocol.envelope import (
 from ..compat import MangoMessage, has_agent
 from .identity import DISPATCH_AID, hashable_address
 
-__all__ = ["Session", "SealedCodec", "Dropped", "TO", "TO_CID", "BOUND", "FROM_CID",
+__all__ = ["Session", "SealedCodec", "Dropped", "TO", "sealed_for", "TO_CID", "BOUND", "FROM_CID",
            "DEFAULT_MAX_FRAME", "read_secret_file", "dropped_message", "reject_frame"]
 
 logger = logging.getLogger(__name__)
 
 #: Meta key a sender sets to the receiving container's address (its protocol address).
 TO = "massca_to"
+
+
+def sealed_for(receiver: Any) -> dict[str, Any]:
+    """The meta that seals a message for ``receiver``'s container (an ``AgentAddress``).
+
+    ``agent.send_message(content, receiver, **sealed_for(receiver))``.
+    """
+    return {TO: receiver.protocol_addr}
+
+
 #: Meta key that overrides the receiving container's id (a first contact names
 #: :data:`ANY_RECEIVER`, a reply to one the id the first contact came from).
 TO_CID = "massca_to_cid"
