@@ -123,8 +123,8 @@ class BatterySimulator(UnitSimulator):
         """A battery from validated :class:`~.params.BatteryParams`."""
         checked = BatteryParams.checked(eid, params)
         eta_c, eta_d = checked.one_way
-        p = {name: getattr(checked, name) for name in (
-            "capacity_mwh", "p_charge_mw", "p_discharge_mw", "soc_init", "soc_min", "soc_max")}
+        p = checked.model_dump(include={"capacity_mwh", "p_charge_mw", "p_discharge_mw",
+                                        "soc_init", "soc_min", "soc_max"})
         p.update(eta_c=eta_c, eta_d=eta_d)
         entity = Entity(eid, p, "net")
         entity.state.update(soc=p["soc_init"] * p["capacity_mwh"], soc_end=None,

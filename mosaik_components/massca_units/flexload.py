@@ -79,8 +79,7 @@ class FlexLoadSimulator(UnitSimulator):
     def make(self, eid: str, **params: Any) -> Entity:
         """A flexible load from validated :class:`~.params.FlexLoadParams`."""
         checked = FlexLoadParams.checked(eid, params)
-        p = {name: getattr(checked, name) for name in ("peak_mw", "flex_down", "flex_up",
-                                                       "cos_phi")}
+        p = checked.model_dump(include={"peak_mw", "flex_down", "flex_up", "cos_phi"})
         return self.load_entity(eid, p, checked.cos_phi, Costs(shed=checked.shed_cost))
 
     def load_entity(self, eid: str, params: dict[str, float], cos_phi: float,

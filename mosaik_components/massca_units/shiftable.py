@@ -183,8 +183,7 @@ class ShiftableLoadSimulator(UnitSimulator):
     def make(self, eid: str, **params: Any) -> Entity:
         """A deferrable load from validated :class:`~.params.ShiftableLoadParams`."""
         checked = ShiftableLoadParams.checked(eid, params, {"step_h": self.step_h})
-        p = {name: getattr(checked, name) for name in ("peak_mw", "flexible_share",
-                                                       "max_delay_h", "cos_phi")}
+        p = checked.model_dump(include={"peak_mw", "flexible_share", "max_delay_h", "cos_phi"})
         p.update(p_max_mw=checked.rated_mw, max_backlog_mwh=checked.backlog_mwh,
                  tan_phi=math.tan(math.acos(checked.cos_phi)))
         entity = Entity(eid, p, "consumption")

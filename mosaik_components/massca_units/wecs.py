@@ -102,8 +102,8 @@ class WecsSimulator(UnitSimulator):
     def make(self, eid: str, **params: Any) -> Entity:
         """A wind turbine from validated :class:`~.params.WecsParams`."""
         checked = WecsParams.checked(eid, params)
-        p = {name: getattr(checked, name) for name in (
-            "P_rated", "v_rated", "v_cut_in", "v_cut_out", "hub_height", "ref_height", "alpha")}
+        p = checked.model_dump(include={"P_rated", "v_rated", "v_cut_in", "v_cut_out",
+                                        "hub_height", "ref_height", "alpha"})
         curve = turbine_curve(checked.turbine_type) if checked.turbine_type else None
         entity = Entity(eid, {**p, "curve": curve, "curtail_cost": checked.curtail_cost},
                         "production")
