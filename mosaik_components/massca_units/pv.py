@@ -118,9 +118,7 @@ class PVSimulator(UnitSimulator):
 
     def configure_params(self, **params: Any) -> None:
         """The site from validated :class:`~.params.PVSiteParams`."""
-        site = PVSiteParams.checked(self.sid, params)
-        self.site = {name: getattr(site, name) for name in (
-            "latitude", "longitude", "altitude", "utc_offset_h", "albedo", "start")}
+        self.site = PVSiteParams.checked(self.sid, params).model_dump()
 
     def make(self, eid: str, **params: Any) -> Entity:
         """A PV plant from validated :class:`~.params.PVParams`."""
