@@ -27,6 +27,7 @@ import pandas as pd
 
 from .timeseries import (
     FORMATS,
+    RECORD_COLUMNS,
     require_engine,
     tidy_table,
     timeseries_path,
@@ -35,9 +36,6 @@ from .timeseries import (
 )
 
 __all__ = ["EVENT_INPUTS", "TidyRecorder", "main", "records_frame"]
-
-#: the columns of :meth:`TidyRecorder.get_records`
-COLUMNS = ("time", "entity", "attr", "value")
 
 #: Inputs that trigger a step: the event (non-persistent) outputs of massca's simulators,
 #: i.e. what the agents send a unit (``mosaik_components.mas.mosaik.unit_io.UNIT_OUTPUTS``).
@@ -142,7 +140,8 @@ def records_frame(records: dict[str, Any]) -> pd.DataFrame:
     (float64), sorted by time, entity and attribute.
     """
     start = pd.Timestamp(records["start"]) if records["start"] is not None else None
-    return tidy_table(pd.DataFrame({column: records[column] for column in COLUMNS}), start)
+    return tidy_table(pd.DataFrame({column: records[column] for column in RECORD_COLUMNS}),
+                      start)
 
 
 def main() -> None:

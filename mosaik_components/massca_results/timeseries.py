@@ -31,12 +31,14 @@ import pandas as pd
 
 from .atomic import atomic_path
 
-__all__ = ["FORMATS", "COLUMNS", "typed_value", "tidy_frame", "tidy_table",
+__all__ = ["FORMATS", "COLUMNS", "RECORD_COLUMNS", "typed_value", "tidy_frame", "tidy_table",
            "write_timeseries", "read_timeseries", "timeseries_path", "require_engine"]
 
 #: format -> file suffix
 FORMATS = {"csv": "csv", "parquet": "parquet", "hdf5": "h5"}
 COLUMNS = ("time", "datetime", "entity", "attr", "value")
+#: the columns recorded (``datetime`` follows from ``time`` and the start)
+RECORD_COLUMNS = ("time", "entity", "attr", "value")
 #: the engine each format needs, and the extra that installs it
 ENGINES = {"parquet": ("pyarrow", "parquet"), "hdf5": ("h5py", "hdf5")}
 HDF5_LAYOUT = "mosaik-hdf5 (Series/<entity>/<attr>, time at the root)"
@@ -60,7 +62,7 @@ def typed_value(value: Any, where: str) -> float:
 
 def tidy_frame(rows: list[list[Any]], start: pd.Timestamp | None) -> pd.DataFrame:
     """The typed table from ``[time, entity, attr, value]`` rows (values already typed)."""
-    return tidy_table(pd.DataFrame(rows, columns=["time", "entity", "attr", "value"]), start)
+    return tidy_table(pd.DataFrame(rows, columns=list(RECORD_COLUMNS)), start)
 
 
 def tidy_table(frame: pd.DataFrame, start: pd.Timestamp | None) -> pd.DataFrame:
