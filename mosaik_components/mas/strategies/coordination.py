@@ -152,8 +152,7 @@ class StrategyCoordination:
             raise StrategyError(f"{where} returned {len(targets)} targets for "
                                 f"{len(children)} children")
         for (child, state), target in zip(children.items(), targets, strict=True):
-            if not _in_band(target, state):  # the message is built only for a breach
-                _check_target(target, state, f"{where} for child {child!r}")
+            _check_target(target, state, where, child)
         for part in ("production", "consumption"):
             total = sum(getattr(t, part) for t in targets)  # of magnitudes in their bands
             wanted = getattr(instruction, part)
@@ -175,27 +174,23 @@ def _finite(state: UnitState) -> bool:
     return state.production.max + state.consumption.max <= MAX_TOTAL
 
 
-def _in_band(target: object, band: UnitState) -> bool:
-    """True if ``target`` is a Target inside ``band`` (the tolerances of :func:`_check_target`).
+def _check_target(target: object, band: UnitState, where: str, child: str | None = None
+                  ) -> None:
+    """``target`` is a Target inside ``band``; else a StrategyError naming where it came from.
 
-    Runs once per child and cycle: plain arithmetic, no message (:func:`_check_target`
-    says what is wrong when this is False).
+    ``where`` and ``child`` name the split (or decision) and the child. This runs once per
+    child and cycle: the message is built only for a breach.
     """
     if not isinstance(target, Target):
-        return False
-    p, c = band.production, band.consumption
-    p_tol, c_tol = tolerance(CHECK_TOL, p.max), tolerance(CHECK_TOL, c.max)
-    return (p.min - p_tol <= target.production <= p.max + p_tol
-            and c.min - c_tol <= target.consumption <= c.max + c_tol)
-
-
-def _check_target(target: object, band: UnitState, where: str) -> None:
-    if not isinstance(target, Target):
-        raise StrategyError(f"{where} returned {target!r}, expected a Target")
+        raise StrategyError(f"{_named(where, child)} returned {target!r}, expected a Target")
     for part in ("production", "consumption"):
         value = getattr(target, part)
         flex = getattr(band, part)
         tol = tolerance(CHECK_TOL, flex.max)  # magnitudes: max is the largest
         if not flex.min - tol <= value <= flex.max + tol:
-            raise StrategyError(f"{where}: {part} target {value} MW outside the band "
-                                f"[{flex.min}, {flex.max}]")
+            raise StrategyError(f"{_named(where, child)}: {part} target {value} MW outside "
+                                f"the band [{flex.min}, {flex.max}]")
+
+
+def _named(where: str, child: str | None) -> str:
+    return where if child is None else f"{where} for child {child!r}"
