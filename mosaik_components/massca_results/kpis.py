@@ -50,22 +50,28 @@ class _Rows:
     """Row positions of every (entity, attr) of one frame: one pass instead of one per call.
 
     Kept for the last frame seen only (by identity, with the frame itself held, so an id
-    is never reused while cached); KPIs read a finished run's table, never a changing one.
+    is never reused while cached), with its ``time`` and ``value`` columns as arrays;
+    KPIs read a finished run's table, never a changing one.
     """
 
     frame: pd.DataFrame | None = None
     rows: dict[tuple[str, str], np.ndarray] = {}
+    times: np.ndarray = np.empty(0, dtype=np.int64)
+    values: np.ndarray = np.empty(0)
 
     @classmethod
     def of(cls, frame: pd.DataFrame) -> dict[tuple[str, str], np.ndarray]:
         if cls.frame is not frame:
             cls.rows = frame.groupby(["entity", "attr"], sort=False).indices
+            cls.times = frame["time"].to_numpy()
+            cls.values = frame["value"].to_numpy(dtype=float)
             cls.frame = frame
         return cls.rows
 
     @classmethod
     def forget(cls) -> None:
         cls.frame, cls.rows = None, {}
+        cls.times, cls.values = np.empty(0, dtype=np.int64), np.empty(0)
 
 
 def series(frame: pd.DataFrame, entity: str, attr: str) -> pd.Series:
@@ -73,8 +79,10 @@ def series(frame: pd.DataFrame, entity: str, attr: str) -> pd.Series:
     rows = _Rows.of(frame).get((entity, attr))
     if rows is None:
         raise KeyError(f"{entity!r} has no recorded {attr!r}")
-    part = frame.iloc[rows]
-    return part.set_index("time")["value"].astype(float).sort_index()
+    order = np.argsort(_Rows.times[rows], kind="stable")
+    rows = rows[order]
+    return pd.Series(_Rows.values[rows], index=pd.Index(_Rows.times[rows], name="time"),
+                     name="value")
 
 
 def _hours(step_s: float) -> float:

@@ -23,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import mosaik_api_v3
+import numpy as np
 import pandas as pd
 
 from .timeseries import (
@@ -59,7 +60,8 @@ class TidyRecorder(mosaik_api_v3.Simulator):
 
     def __init__(self) -> None:
         super().__init__(META)
-        self.last: dict[tuple[int, str, str], Any] = {}
+        #: time -> (source, attribute) -> value, in the order recorded
+        self.rows: dict[int, dict[tuple[str, str], float]] = {}
         self.out = Path("results")
         self.fmt = "csv"
         self.step_size = 900
@@ -90,10 +92,13 @@ class TidyRecorder(mosaik_api_v3.Simulator):
 
     def step(self, time: int, inputs: dict[str, dict[str, dict[str, Any]]],
              max_advance: int) -> None:
+        row = self.rows.get(time)
+        if row is None:
+            row = self.rows[time] = {}
         for attrs in inputs.values():
             for attr, sources in attrs.items():
-                for src, value in sources.items():
-                    self.last[(time, src, attr)] = typed_value(
+                for src, value in sources.items():  # floats as they are, the rest typed
+                    row[src, attr] = value if type(value) is float else typed_value(
                         value, f"recorder input {attr!r} from {src!r} at time {time}")
         self.unwritten = True
         self._records = None
@@ -110,10 +115,16 @@ class TidyRecorder(mosaik_api_v3.Simulator):
         """
         if self._records is None:
             start = self.start.isoformat() if self.start is not None else None
-            times, entities, attrs = (list(column) for column in zip(*self.last, strict=True)
-                                      ) if self.last else ([], [], [])
-            self._records = {"start": start, "time": times, "entity": entities,
-                             "attr": attrs, "value": list(self.last.values())}
+            times: list[int] = []
+            keys: list[tuple[str, str]] = []
+            values: list[float] = []
+            for time, row in self.rows.items():
+                times += [time] * len(row)
+                keys += row
+                values += row.values()
+            self._records = {"start": start, "time": times,
+                             "entity": [entity for entity, _ in keys],
+                             "attr": [attr for _, attr in keys], "value": values}
         return self._records
 
     def frame(self) -> pd.DataFrame:
@@ -140,8 +151,9 @@ def records_frame(records: dict[str, Any]) -> pd.DataFrame:
     (float64), sorted by time, entity and attribute.
     """
     start = pd.Timestamp(records["start"]) if records["start"] is not None else None
-    return tidy_table(pd.DataFrame({column: records[column] for column in RECORD_COLUMNS}),
-                      start)
+    dtypes = {"time": np.int64, "entity": object, "attr": object, "value": np.float64}
+    return tidy_table(pd.DataFrame({column: np.array(records[column], dtype=dtypes[column])
+                                    for column in RECORD_COLUMNS}), start)
 
 
 def main() -> None:

@@ -21,8 +21,11 @@ the root (needs ``h5py``, the ``hdf5`` extra).
 
 from __future__ import annotations
 
+import csv
+import io
 import math
 import numbers
+import os
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +35,7 @@ import pandas as pd
 from .atomic import atomic_path
 
 __all__ = ["FORMATS", "COLUMNS", "RECORD_COLUMNS", "typed_value", "tidy_frame", "tidy_table",
-           "write_timeseries", "read_timeseries", "timeseries_path", "require_engine"]
+           "write_timeseries", "write_csv", "read_timeseries", "timeseries_path", "require_engine"]
 
 #: format -> file suffix
 FORMATS = {"csv": "csv", "parquet": "parquet", "hdf5": "h5"}
@@ -102,7 +105,7 @@ def write_timeseries(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
     path = Path(path)
     with atomic_path(path) as tmp:
         if fmt == "csv":
-            _csv_ready(frame).to_csv(tmp, index=False)
+            write_csv(frame, tmp)
         elif fmt == "parquet":
             frame.to_parquet(tmp, index=False)
         else:
@@ -110,24 +113,58 @@ def write_timeseries(frame: pd.DataFrame, path: Path, fmt: str) -> Path:
     return path
 
 
-def _csv_ready(frame: pd.DataFrame) -> pd.DataFrame:
-    """``frame`` with its timestamps as the text pandas writes for them, formatted once each.
+def write_csv(frame: pd.DataFrame, path: Path) -> None:
+    """Write ``frame`` (no index) to ``path`` as CSV, byte for byte what pandas writes.
 
-    A run has one timestamp per step but a row per entity and attribute: pandas would
-    format the same few timestamps millions of times (the slowest part of writing a large
-    run). The text is pandas' own (each distinct timestamp through ``to_csv``), so the
-    file is byte for byte the one ``frame.to_csv`` writes.
+    A run has one time per step but a row per entity and attribute, so every column but
+    the values holds few distinct values: each is formatted once, with pandas' own text
+    for timestamps and the csv module's quoting for strings. Values are written
+    as pandas writes float64 (numpy's shortest round-trip text, NaN as an empty field).
+    Twice as fast as ``to_csv`` on a large run; a column of another kind (or a missing
+    timestamp) leaves the whole file to pandas.
     """
-    if "datetime" not in frame.columns or frame.empty:
-        return frame
-    codes, distinct = pd.factorize(frame["datetime"])
-    if (codes < 0).any():  # a missing timestamp: leave it to pandas
-        return frame
-    text = pd.DataFrame({"datetime": distinct}).to_csv(index=False, header=False)
-    formatted = np.array(text.splitlines(), dtype=object)
-    if len(formatted) != len(distinct):
-        return frame
-    return frame.assign(datetime=formatted[codes])
+    columns = [_csv_column(frame[name]) for name in frame.columns]
+    if any(column is None for column in columns):
+        frame.to_csv(path, index=False)
+        return
+    end = os.linesep
+    with open(path, "w", encoding="utf-8", newline="") as stream:
+        stream.write(",".join(_csv_fields([str(name) for name in frame.columns])) + end)
+        stream.writelines(",".join(row) + end for row in zip(*columns))
+
+
+def _csv_column(column: pd.Series) -> list[str] | None:
+    """The column's CSV fields, or None when pandas has to write it."""
+    kind = column.dtype.kind
+    if kind == "f":
+        values = column.to_numpy()
+        text = values.astype(str).astype(object)
+        text[np.isnan(values)] = ""
+        return text.tolist()
+    if kind not in "iuMO" or column.isna().any():
+        return None
+    codes, distinct = pd.factorize(column)
+    if kind == "M":  # pandas' text for each distinct timestamp
+        lines = pd.DataFrame({"t": distinct}).to_csv(index=False, header=False).splitlines()
+        if len(lines) != len(distinct):
+            return None
+        fields = np.array(lines, dtype=object)
+    else:
+        fields = np.array(_csv_fields([str(value) for value in distinct]), dtype=object)
+    return fields[codes].tolist()
+
+
+def _csv_fields(texts: list[str]) -> list[str]:
+    """Each text as a CSV field, quoted by the csv module as pandas configures it."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator=os.linesep)  # minimal quoting, '"' doubled
+    fields = []
+    for text in texts:
+        writer.writerow((text, ""))  # a second field: a lone empty field would be quoted
+        fields.append(buffer.getvalue()[: -len(os.linesep) - 1])
+        buffer.seek(0)
+        buffer.truncate()
+    return fields
 
 
 def read_timeseries(path: Path) -> pd.DataFrame:

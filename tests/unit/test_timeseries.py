@@ -13,6 +13,7 @@ from mosaik_components.massca_results.timeseries import (
     tidy_frame,
     timeseries_path,
     typed_value,
+    write_csv,
     write_timeseries,
 )
 
@@ -63,6 +64,36 @@ def test_csv_is_byte_for_byte_what_pandas_writes(tmp_path, start):
     frame = tidy_frame(rows, start)
     path = write_timeseries(frame, timeseries_path(tmp_path, "csv"), "csv")
     assert path.read_text() == frame.to_csv(index=False)
+
+
+def awkward_frame() -> pd.DataFrame:
+    """Strings that need quoting, every kind of float pandas writes specially, ints."""
+    values = [np.nan, np.inf, -np.inf, -0.0, 1e-5, 1e-4, 1e16, 123.0, 0.1 + 0.2, 5e-324,
+              -1.7976931348623157e308, 2.5]
+    names = ['plain', 'with,comma', 'with "quote"', 'line\nbreak', 'cr\rhere', '', ' pad ']
+    return pd.DataFrame({
+        "time": np.arange(len(values), dtype="int64") * 900 - 1800,
+        "datetime": pd.date_range("2019-03-31", periods=len(values), freq="15min",
+                                  tz="Europe/Berlin"),
+        "entity": [names[i % len(names)] for i in range(len(values))],
+        "attr": [names[(i + 3) % len(names)] for i in range(len(values))],
+        "value": values})
+
+
+def test_csv_writer_writes_what_pandas_writes_for_awkward_values(tmp_path):
+    frame = awkward_frame()
+    write_csv(frame, tmp_path / "ours.csv")
+    frame.to_csv(tmp_path / "pandas.csv", index=False)
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
+
+
+@pytest.mark.parametrize("column, value", [("datetime", pd.NaT), ("entity", None)])
+def test_csv_writer_leaves_missing_labels_to_pandas(tmp_path, column, value):
+    frame = awkward_frame()
+    frame.loc[3, column] = value
+    write_csv(frame, tmp_path / "ours.csv")
+    frame.to_csv(tmp_path / "pandas.csv", index=False)
+    assert (tmp_path / "ours.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes()
 
 
 def test_hdf5_layout_is_mosaik_hdf5s(tmp_path):

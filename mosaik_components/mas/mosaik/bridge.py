@@ -48,7 +48,8 @@ class Entity:
     values: dict[str, float] = field(default_factory=dict)
     #: this step's structured inputs (``flex``, ``grid``): one source each
     objects: dict[str, Any] = field(default_factory=dict)
-    #: this step's inputs as mosaik gave them (MASSCA's ``input_data``)
+    #: this step's inputs as mosaik gave them (MASSCA's ``input_data``), kept only when
+    #: an ``input_method`` hook reads them
     raw: dict[str, Any] = field(default_factory=dict)
     state: Any = None
     #: the state at the first iteration of the current time (the uncontrolled one)

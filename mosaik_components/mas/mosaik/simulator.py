@@ -312,14 +312,17 @@ class MosaikAgents(mosaik_api_v3.Simulator):
         With MASSCA's ``input_method`` the hook reads the raw inputs (as in MASSCA, any
         value, e.g. NaN or None, reaches it); numbers are summed where they are numbers.
         """
-        raw_ok = self.config.massca_mode and self.config.hooks.input_method is not None
-        for entity in self.entities.values():
-            entity.raw = {}
+        keep_raw = self.config.hooks.input_method is not None  # only its hook reads them
+        raw_ok = self.config.massca_mode and keep_raw
+        if keep_raw:
+            for entity in self.entities.values():
+                entity.raw = {}
         for eid, attrs in inputs.items():
             entity = self.entities.get(eid)
             if entity is None:
                 raise ConfigError(f"step: input for unknown entity {eid!r}")
-            entity.raw = {attr: dict(sources) for attr, sources in attrs.items()}
+            if keep_raw:
+                entity.raw = {attr: dict(sources) for attr, sources in attrs.items()}
             for attr, sources in attrs.items():
                 if attr in STRUCTURED_INPUTS:
                     entity.objects[attr] = _single(eid, attr, sources)
