@@ -26,6 +26,7 @@ import io
 import math
 import numbers
 import os
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -119,9 +120,9 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     A run has one time per step but a row per entity and attribute, so every column but
     the values holds few distinct values: each is formatted once, with pandas' own text
     for timestamps and the csv module's quoting for strings. Values are written
-    as pandas writes float64 (numpy's shortest round-trip text, NaN as an empty field).
-    Twice as fast as ``to_csv`` on a large run; a column of another kind (or a missing
-    timestamp) leaves the whole file to pandas.
+    as pandas writes float64 (numpy's shortest round-trip text, NaN as an empty field),
+    :data:`CSV_CHUNK` rows at a time. About twice as fast as ``to_csv`` on a large run; a
+    column of another kind (or a missing label) leaves the whole file to pandas.
     """
     columns = [_csv_column(frame[name]) for name in frame.columns]
     if any(column is None for column in columns):
@@ -130,17 +131,28 @@ def write_csv(frame: pd.DataFrame, path: Path) -> None:
     end = os.linesep
     with open(path, "w", encoding="utf-8", newline="") as stream:
         stream.write(",".join(_csv_fields([str(name) for name in frame.columns])) + end)
-        stream.writelines(",".join(row) + end for row in zip(*columns))
+        for first in range(0, len(frame), CSV_CHUNK):
+            part = slice(first, first + CSV_CHUNK)
+            stream.writelines(",".join(row) + end for row in zip(
+                *(column(part) for column in columns), strict=True))
 
 
-def _csv_column(column: pd.Series) -> list[str] | None:
-    """The column's CSV fields, or None when pandas has to write it."""
+#: rows formatted at a time by :func:`write_csv` (bounds the memory of the text)
+CSV_CHUNK = 65_536
+
+
+def _csv_column(column: pd.Series) -> Callable[[slice], list[str]] | None:
+    """The column's CSV fields for a slice of rows, or None when pandas has to write it."""
     kind = column.dtype.kind
     if kind == "f":
         values = column.to_numpy()
-        text = values.astype(str).astype(object)
-        text[np.isnan(values)] = ""
-        return text.tolist()
+
+        def numbers(part: slice) -> list[str]:
+            text = values[part].astype(str).astype(object)
+            text[np.isnan(values[part])] = ""
+            return text.tolist()
+
+        return numbers
     if kind not in "iuMO" or column.isna().any():
         return None
     codes, distinct = pd.factorize(column)
@@ -151,7 +163,7 @@ def _csv_column(column: pd.Series) -> list[str] | None:
         fields = np.array(lines, dtype=object)
     else:
         fields = np.array(_csv_fields([str(value) for value in distinct]), dtype=object)
-    return fields[codes].tolist()
+    return lambda part: fields[codes[part]].tolist()
 
 
 def _csv_fields(texts: list[str]) -> list[str]:

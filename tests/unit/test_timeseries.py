@@ -7,6 +7,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from mosaik_components.massca_results import timeseries
 from mosaik_components.massca_results.timeseries import (
     read_timeseries,
     require_engine,
@@ -80,7 +81,10 @@ def awkward_frame() -> pd.DataFrame:
         "value": values})
 
 
-def test_csv_writer_writes_what_pandas_writes_for_awkward_values(tmp_path):
+@pytest.mark.parametrize("chunk", [5, 65_536])  # several chunks, one chunk
+def test_csv_writer_writes_what_pandas_writes_for_awkward_values(tmp_path, monkeypatch,
+                                                                  chunk):
+    monkeypatch.setattr(timeseries, "CSV_CHUNK", chunk)
     frame = awkward_frame()
     write_csv(frame, tmp_path / "ours.csv")
     frame.to_csv(tmp_path / "pandas.csv", index=False)
