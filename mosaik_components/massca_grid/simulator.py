@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import copy
 import time as time_module
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,11 @@ class GridSimulator(PandapowerSimulator):
         self._indices: dict[str, CellIndex] = {}
         self._point: OperatingPoint | None = None
         self._views: dict[str, dict[str, Any]] = {}
+        #: (eid, input attr) -> ((table, column), row, aggregator): the grid's elements
+        #: are fixed once created, so each input's place is looked up once
+        self._targets: dict[tuple[str, str], tuple[tuple[str, str], int,
+                                                   Callable[[Any], float]]] = {}
+        self._parsed: dict[str, tuple[str, int]] = {}
 
     def init(self, sid: str, time_resolution: float = 1.0, step_size: int | None = 900
              ) -> dict[str, Any]:
@@ -128,6 +134,7 @@ class GridSimulator(PandapowerSimulator):
     def create_grid(self, **params: Any) -> dict[str, Any]:
         """As mosaik-pandapower-2, plus one ``Transformer-<i>`` child per transformer."""
         grid = super().create_grid(**params)
+        self._targets.clear()  # a new grid, new automatic elements
         for row in self._net.trafo.itertuples():
             eid = f"Transformer-{row.Index}"
             info = {"name": row.name, "index": row.Index}
@@ -165,16 +172,14 @@ class GridSimulator(PandapowerSimulator):
             apply_profiles(self._net, self._profiles, time // 900)
         writes: dict[tuple[str, str], tuple[list[int], list[float]]] = {}
         for eid, data in inputs.items():
-            model, idx = self.get_model_and_idx(eid)
-            spec = MODEL_TO_ELEMENT_SPECS.get(model)
             for attr, values in data.items():
-                attr_spec = spec.input_attr_specs.get(attr) if spec else None
-                if attr_spec is None:
-                    raise ValueError(f"{self._sid}.{eid}: {attr!r} is not an input of {model}")
-                rows, column_values = writes.setdefault(
-                    (attr_spec.target_elem or spec.elem, attr_spec.column), ([], []))
-                rows.append(attr_spec.idx_fn(idx, self))
-                column_values.append(attr_spec.aggregator(values.values()))
+                target = self._targets.get((eid, attr))
+                if target is None:
+                    target = self._targets[eid, attr] = self._input_target(eid, attr)
+                table_column, row, aggregate = target
+                rows, column_values = writes.setdefault(table_column, ([], []))
+                rows.append(row)
+                column_values.append(aggregate(values.values()))
         for (elem, column), (rows, column_values) in writes.items():
             self._net[elem].loc[rows, column] = column_values
         started = time_module.perf_counter()
@@ -192,6 +197,24 @@ class GridSimulator(PandapowerSimulator):
         if self._step_size:
             return time + self._step_size
         return None
+
+    def _input_target(self, eid: str, attr: str
+                      ) -> tuple[tuple[str, str], int, Callable[[Any], float]]:
+        """Where input ``attr`` of ``eid`` goes: (table, column), row, and its aggregator."""
+        model, idx = self.get_model_and_idx(eid)
+        spec = MODEL_TO_ELEMENT_SPECS.get(model)
+        attr_spec = spec.input_attr_specs.get(attr) if spec else None
+        if attr_spec is None:
+            raise ValueError(f"{self._sid}.{eid}: {attr!r} is not an input of {model}")
+        return ((attr_spec.target_elem or spec.elem, attr_spec.column),
+                attr_spec.idx_fn(idx, self), attr_spec.aggregator)
+
+    def get_model_and_idx(self, eid: str) -> tuple[str, int]:
+        """As mosaik-pandapower-2 (``"Bus-3"`` -> ``("Bus", 3)``), parsed once per id."""
+        parsed = self._parsed.get(eid)
+        if parsed is None:
+            parsed = self._parsed[eid] = super().get_model_and_idx(eid)
+        return parsed
 
     def get_entity_data(self, eid: str, attrs: list[str]) -> dict[str, Any]:
         """Read results from per-table numpy copies (made once per power flow)."""

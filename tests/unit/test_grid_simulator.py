@@ -32,3 +32,20 @@ def test_recycled_power_flow_matches_a_fresh_one():
         assert got["Line-3"]["loading[%]"] == pytest.approx(
             fresh.res_line.loading_percent[3], abs=1e-6)
         assert got["Bus-5"]["Vm[pu]"] == pytest.approx(fresh.res_bus.vm_pu[5], abs=1e-9)
+
+
+def test_inputs_land_on_the_bus_elements_and_unknown_ones_are_named():
+    """Each input's place is looked up once; the values still change every step."""
+    sim = GridSimulator()
+    sim.init("Grid-0", 1.0, step_size=None)
+    sim.create(1, "Grid", net=build_cells(1))
+    sim.setup_done()
+    net = sim.get_net()
+    load, sgen = sim.bus_auto_elements.at[5, "load"], sim.bus_auto_elements.at[5, "sgen"]
+    for time, (demand, feed_in) in enumerate([(0.5, 0.25), (1.5, 0.75)]):
+        sim.step(900 * time, {"Bus-5": {"P_load[MW]": {"a": demand, "b": 0.1},
+                                        "P_gen[MW]": {"c": feed_in}}}, 900 * time)
+        assert net.load.at[load, "p_mw"] == pytest.approx(demand + 0.1)
+        assert net.sgen.at[sgen, "p_mw"] == feed_in
+    with pytest.raises(ValueError, match=r"Grid-0.Bus-5: 'P\[kW\]' is not an input of Bus"):
+        sim.step(1800, {"Bus-5": {"P[kW]": {"a": 1.0}}}, 1800)
