@@ -34,11 +34,11 @@ from dataclasses import dataclass
 import numpy as np
 import pandapower as pp
 import scipy.sparse as sp
-from pandapower.pypower.idx_bus import BASE_KV
+from pandapower.pypower.idx_bus import BASE_KV, PD, QD
 from scipy.sparse.linalg import splu
 
-__all__ = ["Branches", "Layout", "OperatingPoint", "SensitivityError", "layout_of",
-           "operating_point"]
+__all__ = ["Branches", "Layout", "OperatingPoint", "SensitivityError", "SolvedState",
+           "layout_of", "operating_point", "solved_state"]
 
 #: Largest relative difference allowed between recomputed and pandapower loadings.
 CHECK_RTOL = 1e-6
@@ -92,6 +92,8 @@ class Layout:
     pattern: tuple[np.ndarray, ...]  # Ybus nonzeros and their places in J
     size: int
     every_branch: Branches  # all in-service lines and transformers (for the check)
+    ybus: sp.csr_matrix
+
 
     def branches(self, keys: Sequence[BranchKey]) -> Branches:
         """The :class:`Branches` of ``keys`` (each must be in service)."""
@@ -157,7 +159,8 @@ def layout_of(net: pp.pandapowerNet) -> Layout:
         bus_lookup = np.asarray(net._pd2ppc_lookups["bus"])
         branch_ranges = net._pd2ppc_lookups["branch"]
         in_service = np.asarray(internal["branch_is"], dtype=bool)
-        base_kv = np.asarray(internal["bus"][:, BASE_KV].real, dtype=float)
+        # every bus, also those cut off (the solved ones are the first rows, as in V)
+        base_kv = np.asarray(net._ppc["bus"][:, BASE_KV].real, dtype=float)
         y_from, y_to = sp.csr_matrix(internal["Yf"]), sp.csr_matrix(internal["Yt"])
         ybus = sp.coo_matrix(internal["Ybus"])
         n = len(internal["V"])
@@ -178,7 +181,37 @@ def layout_of(net: pp.pandapowerNet) -> Layout:
     return Layout(n, rows_of_angle, rows_of_magnitude, base_mva, bus_row, branch_rows,
                   y_from, y_to, _pattern(ybus, rows_of_angle, rows_of_magnitude),
                   len(pvpq) + len(pq),
-                  _branch_set(branch_rows, y_from, y_to, list(branch_rows)))
+                  _branch_set(branch_rows, y_from, y_to, list(branch_rows)), ybus.tocsr())
+
+
+@dataclass(frozen=True, eq=False)
+class SolvedState:
+    """A power flow's complex bus voltages and each bus's demand (positions as ``V``)."""
+
+    voltage: np.ndarray
+    demand_mw: np.ndarray  # loads minus static generation, per bus (MW)
+    demand_mvar: np.ndarray
+
+    def injection_mva(self, layout: Layout, rows: np.ndarray) -> np.ndarray:
+        """Complex power (MVA) the network takes from the buses at ``rows`` of ``V``."""
+        v = self.voltage
+        return v[rows] * np.conj(layout.ybus[rows] @ v) * layout.base_mva
+
+
+def solved_state(net: pp.pandapowerNet, layout: Layout) -> SolvedState:
+    """The voltages and bus demands of pandapower's last power flow on ``net``.
+
+    Also after ``runpp(..., recycle=...)`` with ``only_v_results`` (the result tables are
+    then stale; the voltages are this power flow's).
+    """
+    internal = _internal(net)
+    voltage = np.asarray(internal["V"], dtype=complex)
+    if len(voltage) != layout.buses:
+        raise SensitivityError(f"the power flow has {len(voltage)} buses, the layout "
+                               f"{layout.buses}: the topology changed, rebuild the layout")
+    bus = internal["bus"]
+    return SolvedState(voltage, np.asarray(bus[:, PD].real, dtype=float),
+                       np.asarray(bus[:, QD].real, dtype=float))
 
 
 def operating_point(net: pp.pandapowerNet, layout: Layout | None = None) -> OperatingPoint:

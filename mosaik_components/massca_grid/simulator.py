@@ -41,6 +41,7 @@ from __future__ import annotations
 
 import copy
 import time as time_module
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -53,7 +54,15 @@ from mosaik_components.pandapower.simulator import Simulator as PandapowerSimula
 
 from ..mas.model.errors import ConfigError
 from .cellview import CellIndex, CellSpec, cell_index, cell_spec, grid_view
-from .sensitivity import Layout, OperatingPoint, layout_of, operating_point
+from .lean import TABLES_CHECKED, LeanResults, check_against_tables
+from .sensitivity import (
+    Layout,
+    OperatingPoint,
+    SensitivityError,
+    layout_of,
+    operating_point,
+    solved_state,
+)
 
 __all__ = ["GridSimulator", "META", "main"]
 
@@ -96,6 +105,11 @@ class GridSimulator(PandapowerSimulator):
         self._targets: dict[tuple[str, str], tuple[tuple[str, str], int,
                                                    Callable[[Any], float]]] = {}
         self._parsed: dict[str, tuple[str, int]] = {}
+        #: outputs from the voltages alone (:mod:`.lean`) while every one asked is covered
+        self._lean_enabled = True
+        self._recycles_voltages = False  # the recycled power flows skip the tables
+        self._voltages_only = False  # this power flow skipped them
+        self._lean: LeanResults | None = None
 
     def init(self, sid: str, time_resolution: float = 1.0, step_size: int | None = 900
              ) -> dict[str, Any]:
@@ -183,20 +197,61 @@ class GridSimulator(PandapowerSimulator):
         for (elem, column), (rows, column_values) in writes.items():
             self._net[elem].loc[rows, column] = column_values
         started = time_module.perf_counter()
-        if self._fresh:
-            pp.runpp(self._net)
-            self._fresh = False
-            self._layout = None
-            self._indices = {}
-        else:
-            pp.runpp(self._net, recycle=RECYCLE)
-        self.power_flow_s += time_module.perf_counter() - started
         self._results = {}
         self._point = None
         self._views = {}
+        self._lean = None
+        if self._fresh:
+            self._fresh_power_flow(voltages_only=self._lean_enabled and not self._cells)
+        else:
+            pp.runpp(self._net, recycle=RECYCLE)
+            self._voltages_only = self._recycles_voltages
+        self.power_flow_s += time_module.perf_counter() - started
         if self._step_size:
             return time + self._step_size
         return None
+
+    def _fresh_power_flow(self, voltages_only: bool) -> None:
+        """A power flow that rebuilds pandapower's model and fills its result tables.
+
+        With ``voltages_only`` a second one (the same solution) sets pandapower's
+        ``only_v_results``, so this and the recycled power flows after it leave the tables
+        alone and the outputs come from the voltages (:mod:`.lean`), once they have been
+        checked against the first one's tables.
+        """
+        pp.runpp(self._net)
+        self._fresh = False
+        self._layout = None
+        self._indices = {}
+        self._lean = None
+        self._voltages_only = self._recycles_voltages = False
+        if not voltages_only:
+            return
+        tables = {name: self._net[name].copy() for name in TABLES_CHECKED}
+        pp.runpp(self._net, only_v_results=True)
+        try:
+            problem = check_against_tables(tables, self._lean_results())
+        except SensitivityError as exc:
+            problem = str(exc)
+        if problem is None:
+            self._voltages_only = self._recycles_voltages = True
+            return
+        warnings.warn(f"{self._sid}: grid outputs computed from the voltages differ from "
+                      f"pandapower's ({problem}); using pandapower's full power flow",
+                      RuntimeWarning, stacklevel=2)
+        self._lean_enabled = False
+        self._fresh_power_flow(voltages_only=False)
+
+    def _lean_results(self) -> LeanResults:
+        """The current power flow's outputs from its voltages (computed once per flow)."""
+        if self._lean is None:
+            started = time_module.perf_counter()
+            if self._layout is None:
+                self._layout = layout_of(self._net)
+            self._lean = LeanResults(self._net, self._layout,
+                                     solved_state(self._net, self._layout))
+            self.power_flow_s += time_module.perf_counter() - started
+        return self._lean
 
     def _input_target(self, eid: str, attr: str
                       ) -> tuple[tuple[str, str], int, Callable[[Any], float]]:
@@ -221,6 +276,15 @@ class GridSimulator(PandapowerSimulator):
         model, idx = self.get_model_and_idx(eid)
         if model == "CellView":
             return {attr: self._cell_view(eid) for attr in attrs}
+        if self._voltages_only:
+            lean = self._lean_results()
+            if lean.covers(model, idx, attrs):
+                return {attr: lean.get(model, idx, attr) for attr in attrs}
+            # an output the voltages do not give: pandapower's full power flow, from now on
+            started = time_module.perf_counter()
+            self._lean_enabled = False
+            self._fresh_power_flow(voltages_only=False)
+            self.power_flow_s += time_module.perf_counter() - started
         if model == "Transformer":
             positions, columns = self._columns("res_trafo")
             row = positions[idx]
