@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
 
 import numpy as np
 import pandapower as pp
@@ -29,7 +30,8 @@ import pandas as pd
 
 from .sensitivity import BranchKey, Layout, SolvedState
 
-__all__ = ["LEAN_OUTPUTS", "TABLES_CHECKED", "LeanResults", "check_against_tables"]
+__all__ = ["LEAN_OUTPUTS", "TABLES_CHECKED", "LeanLayout", "LeanResults", "check_against_tables",
+           "lean_layout"]
 
 #: model -> the outputs :class:`LeanResults` computes
 LEAN_OUTPUTS: dict[str, frozenset[str]] = {
@@ -44,6 +46,30 @@ TABLES_CHECKED = ("res_bus", "res_line", "res_trafo", "res_ext_grid")
 RTOL, ATOL = 1e-6, 1e-6
 
 
+@dataclass(frozen=True, eq=False)
+class LeanLayout:
+    """What :class:`LeanResults` needs that stays fixed on one topology."""
+
+    layout: Layout
+    rating_ka: dict[int, float]  # line -> the current (kA) of 100 % loading
+    elements: dict[str, frozenset[int]]  # model -> every index of its table
+    ext_grid_rows: dict[int, int]  # external grid alone at its (solved) bus -> row of V
+
+
+def lean_layout(net: pp.pandapowerNet, layout: Layout) -> LeanLayout:
+    """The fixed part of :class:`LeanResults` after a power flow on ``net``."""
+    rating = (net.line.max_i_ka * net.line.df * net.line.parallel).to_numpy(dtype=float)
+    grids = net.ext_grid[net.ext_grid.in_service.to_numpy(dtype=bool)]
+    sources = list(grids.bus) + list(net.gen.bus[net.gen.in_service.to_numpy(dtype=bool)])
+    rows = {int(i): layout.bus_row.get(int(b), layout.buses)
+            for i, b in zip(grids.index, grids.bus, strict=True) if sources.count(b) == 1}
+    return LeanLayout(layout, dict(zip(net.line.index.tolist(), rating.tolist(), strict=True)),
+                      {"Bus": frozenset(net.bus.index.tolist()),
+                       "Line": frozenset(net.line.index.tolist()),
+                       "Transformer": frozenset(net.trafo.index.tolist())},
+                      {i: row for i, row in rows.items() if row < layout.buses})
+
+
 class LeanResults:
     """The covered outputs of one power flow (see the module docstring).
 
@@ -51,18 +77,19 @@ class LeanResults:
     service, or cut off by open switches) has NaN.
     """
 
-    def __init__(self, net: pp.pandapowerNet, layout: Layout, state: SolvedState) -> None:
-        self.layout = layout
+    def __init__(self, fixed: LeanLayout, state: SolvedState) -> None:
+        layout = self.layout = fixed.layout
         self.voltage = state.voltage
         branches = layout.every_branch
         loading = branches.loading(state.voltage)
         self.loading: dict[BranchKey, float] = dict(zip(branches.keys, loading.tolist(),
                                                         strict=True))
-        self.rating_ka = _line_ratings(net)
-        self.elements = {"Bus": frozenset(net.bus.index.tolist()),
-                         "Line": frozenset(net.line.index.tolist()),
-                         "Transformer": frozenset(net.trafo.index.tolist())}
-        self.ext_grid = _ext_grid_power(net, layout, state)
+        self.rating_ka = fixed.rating_ka
+        self.elements = fixed.elements
+        rows = np.array(list(fixed.ext_grid_rows.values()), dtype=int)
+        power = state.injection_mva(layout, rows) + (state.demand_mw[rows]
+                                                     + 1j * state.demand_mvar[rows])
+        self.ext_grid = dict(zip(fixed.ext_grid_rows, power.tolist(), strict=True))
 
     def covers(self, model: str, idx: int, attrs: Iterable[str]) -> bool:
         """Whether every attribute of element ``idx`` of ``model`` is computed here."""
@@ -90,29 +117,6 @@ class LeanResults:
 
 
 _TABLE = {"Line": "line", "Transformer": "trafo"}
-
-
-def _line_ratings(net: pp.pandapowerNet) -> dict[int, float]:
-    """Line -> the current (kA) of 100 % loading."""
-    rating = (net.line.max_i_ka * net.line.df * net.line.parallel).to_numpy(dtype=float)
-    return dict(zip(net.line.index.tolist(), rating.tolist(), strict=True))
-
-
-def _ext_grid_power(net: pp.pandapowerNet, layout: Layout, state: SolvedState
-                    ) -> dict[int, complex]:
-    """External grid -> its power (MW + j MVAr) when it is the only source at its bus."""
-    grids = net.ext_grid[net.ext_grid.in_service.to_numpy(dtype=bool)]
-    if not len(grids):
-        return {}
-    sources = list(grids.bus) + list(net.gen.bus[net.gen.in_service.to_numpy(dtype=bool)])
-    alone = [(int(i), int(b)) for i, b in zip(grids.index, grids.bus, strict=True)
-             if sources.count(b) == 1 and int(b) in layout.bus_row]
-    if not alone:
-        return {}
-    rows = np.array([layout.bus_row[b] for _, b in alone])
-    power = state.injection_mva(layout, rows) + (state.demand_mw[rows]
-                                                 + 1j * state.demand_mvar[rows])
-    return {i: complex(p) for (i, _), p in zip(alone, power, strict=True)}
 
 
 def check_against_tables(tables: Mapping[str, pd.DataFrame], lean: LeanResults

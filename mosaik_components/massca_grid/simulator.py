@@ -54,7 +54,7 @@ from mosaik_components.pandapower.simulator import Simulator as PandapowerSimula
 
 from ..mas.model.errors import ConfigError
 from .cellview import CellIndex, CellSpec, cell_index, cell_spec, grid_view
-from .lean import TABLES_CHECKED, LeanResults, check_against_tables
+from .lean import TABLES_CHECKED, LeanLayout, LeanResults, check_against_tables, lean_layout
 from .sensitivity import (
     Layout,
     OperatingPoint,
@@ -110,6 +110,7 @@ class GridSimulator(PandapowerSimulator):
         self._recycles_voltages = False  # the recycled power flows skip the tables
         self._voltages_only = False  # this power flow skipped them
         self._lean: LeanResults | None = None
+        self._lean_layout: LeanLayout | None = None
 
     def init(self, sid: str, time_resolution: float = 1.0, step_size: int | None = 900
              ) -> dict[str, Any]:
@@ -221,7 +222,7 @@ class GridSimulator(PandapowerSimulator):
         """
         pp.runpp(self._net)
         self._fresh = False
-        self._layout = None
+        self._layout = self._lean_layout = None
         self._indices = {}
         self._lean = None
         self._voltages_only = self._recycles_voltages = False
@@ -246,10 +247,11 @@ class GridSimulator(PandapowerSimulator):
         """The current power flow's outputs from its voltages (computed once per flow)."""
         if self._lean is None:
             started = time_module.perf_counter()
-            if self._layout is None:
-                self._layout = layout_of(self._net)
-            self._lean = LeanResults(self._net, self._layout,
-                                     solved_state(self._net, self._layout))
+            if self._lean_layout is None:
+                if self._layout is None:
+                    self._layout = layout_of(self._net)
+                self._lean_layout = lean_layout(self._net, self._layout)
+            self._lean = LeanResults(self._lean_layout, solved_state(self._net, self._layout))
             self.power_flow_s += time_module.perf_counter() - started
         return self._lean
 
