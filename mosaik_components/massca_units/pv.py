@@ -49,6 +49,8 @@ META = {
     },
 }
 FORECAST = {attr: forecast_attr(attr) for attr in WEATHER}
+#: steps of the sun's position computed at once (a day at 15 minutes)
+SUN_AHEAD = 96
 SITE_PARAMS = ("latitude", "longitude", "altitude", "utc_offset_h", "start", "albedo")
 
 
@@ -170,7 +172,7 @@ class PVSimulator(UnitSimulator):
         times = pd.date_range(when, periods=self.horizon, freq=pd.Timedelta(
             seconds=self.step_size))
         ac, poa = pv_power_series(times, self.site, weather, **columns,
-                                  sun=self._sun(time, times))
+                                  sun=self._sun(time))
         for i, entity in enumerate(entities):
             available = float(ac[0, i])
             power = entity.power
@@ -178,13 +180,19 @@ class PVSimulator(UnitSimulator):
             entity.state["poa"] = float(poa[0, i])
             entity.set_flex(producer_flex(self.step_h, ac[:, i], entity.params["curtail_cost"]))
 
-    def _sun(self, time: int, times: pd.DatetimeIndex) -> np.ndarray:
-        """The sun over the horizon, computed once per simulation time."""
+    def _sun(self, time: int) -> np.ndarray:
+        """The sun over the horizon, computed once per simulation time.
+
+        A missing time brings the next :data:`SUN_AHEAD` steps along: pvlib computes a
+        day of steps in one call for about the price of one step.
+        """
         seconds = [time + k * self.step_size for k in range(self.horizon)]
-        missing = [k for k, t in enumerate(seconds) if t not in self.sun]
-        if missing:
-            fresh = sun_position(times[missing], self.site)
-            self.sun.update(zip((seconds[k] for k in missing), fresh.T, strict=True))
+        if any(t not in self.sun for t in seconds):
+            ahead = [time + k * self.step_size for k in range(max(self.horizon, SUN_AHEAD))]
+            missing = [t for t in ahead if t not in self.sun]
+            when = self.site["start"] + pd.to_timedelta(missing, unit="s")
+            fresh = sun_position(pd.DatetimeIndex(when), self.site)
+            self.sun.update(zip(missing, fresh.T, strict=True))
         for old in [t for t in self.sun if t < time]:
             del self.sun[old]
         return np.array([self.sun[t] for t in seconds]).T
