@@ -143,6 +143,19 @@ class GridSimulator(PandapowerSimulator):
             raise ValueError(f"Grid json={path!r}: not a pandapower network file "
                              f"({type(exc).__name__}: {exc})") from None
 
+    def get_net(self) -> pp.pandapowerNet:
+        """As mosaik-pandapower-2, with the result tables filled for the current power flow.
+
+        A recycled power flow leaves pandapower's tables alone (:mod:`.lean`); asking for
+        the network runs pandapower's full power flow first.
+        """
+        if self._voltages_only:
+            started = time_module.perf_counter()
+            self._fresh_power_flow(voltages_only=False)
+            self._fresh = True  # the next step goes back to the voltages-only power flows
+            self.power_flow_s += time_module.perf_counter() - started
+        return super().get_net()
+
     def power_flow_seconds(self) -> float:
         """Wall seconds spent in power flows so far (a mosaik extra method)."""
         return self.power_flow_s
