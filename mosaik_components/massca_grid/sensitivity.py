@@ -214,10 +214,14 @@ def solved_state(net: pp.pandapowerNet, layout: Layout) -> SolvedState:
                        np.asarray(bus[:, QD].real, dtype=float))
 
 
-def operating_point(net: pp.pandapowerNet, layout: Layout | None = None) -> OperatingPoint:
+def operating_point(net: pp.pandapowerNet, layout: Layout | None = None,
+                    check: bool = True) -> OperatingPoint:
     """Factorise pandapower's last power flow on ``net`` (see the module docstring).
 
     ``layout`` (from :func:`layout_of`) may be reused between power flows on one topology.
+    ``check=False`` skips comparing the loadings with pandapower's result tables: for a
+    power flow that left them alone (``only_v_results``; the grid simulator compares
+    the same loadings with the tables of its last full power flow, :mod:`.lean`).
     """
     internal = _internal(net)
     layout = layout if layout is not None else layout_of(net)
@@ -227,7 +231,8 @@ def operating_point(net: pp.pandapowerNet, layout: Layout | None = None) -> Oper
                                f"{layout.buses}: the topology changed, rebuild the layout")
     jacobian = _jacobian(layout, voltage)
     point = OperatingPoint(layout, voltage, splu(jacobian))
-    _check_loadings(net, point)
+    if check:
+        _check_loadings(net, point)
     return point
 
 

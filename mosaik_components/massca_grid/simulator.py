@@ -221,7 +221,7 @@ class GridSimulator(PandapowerSimulator):
         self._views = {}
         self._lean = None
         if self._fresh:
-            self._fresh_power_flow(voltages_only=self._lean_enabled and not self._cells)
+            self._fresh_power_flow(voltages_only=self._lean_enabled)
         else:
             pp.runpp(self._net, recycle=RECYCLE)
             self._voltages_only = self._recycles_voltages
@@ -332,7 +332,8 @@ class GridSimulator(PandapowerSimulator):
         if self._layout is None:
             self._layout = layout_of(self._net)
         if self._point is None:
-            self._point = operating_point(self._net, self._layout)
+            self._point = operating_point(self._net, self._layout,
+                                          check=not self._voltages_only)
         index = self._indices.get(eid)
         if index is None:
             index = self._indices[eid] = cell_index(self._cells[eid], self._layout)

@@ -6,9 +6,12 @@ import numpy as np
 import pandapower as pp
 import pytest
 
+from mosaik_components.mas.model.grid import GridView
 from mosaik_components.massca_grid import GridSimulator
 from mosaik_components.massca_grid import simulator as grid_simulator
 from mosaik_components.massca_grid.cells import build_cells
+from mosaik_components.massca_grid.cellview import cell_index, cell_spec, grid_view
+from mosaik_components.massca_grid.sensitivity import layout_of, operating_point
 
 from .grid_cases import pv_feeder
 
@@ -117,3 +120,27 @@ def test_a_disagreement_with_pandapower_is_reported_and_its_tables_used(monkeypa
         got = sim.get_data({"ExternalGrid-0": ["P[MW]"]})
         assert got["ExternalGrid-0"]["P[MW]"] == net.res_ext_grid.p_mw.iloc[0]
         assert_like_full_power_flow(net, got)
+
+
+def test_cell_views_on_voltages_only_power_flows_equal_those_on_full_ones():
+    """The grid-aware strategy's views: same voltages, loadings and sensitivities."""
+    net = build_cells(2)
+    sim = started(net)
+    view = sim.create(1, "CellView", cell=0, units={"a": 3, "b": 5, "c": 8})[0]["eid"]
+    rng = np.random.default_rng(11)
+    for time in range(0, 4 * 900, 900):
+        sim.step(time, random_inputs(net, rng), time)
+        got = sim.get_data({view: ["grid"], "ExternalGrid-0": ["P[MW]"]})
+        fresh = copy.deepcopy(net)
+        pp.runpp(fresh)
+        layout = layout_of(fresh)
+        spec = cell_spec(fresh, 0, {"a": 3, "b": 5, "c": 8}, None)
+        expected = grid_view(cell_index(spec, layout), operating_point(fresh, layout))
+        ours = GridView.from_dict(got[view]["grid"])
+        np.testing.assert_allclose(ours.vm_pu, expected.vm_pu, rtol=0, atol=1e-9)
+        np.testing.assert_allclose(ours.loading_pct, expected.loading_pct, rtol=0, atol=1e-6)
+        np.testing.assert_allclose(ours.dv_dp, expected.dv_dp, rtol=1e-6, atol=1e-9)
+        np.testing.assert_allclose(ours.dloading_dp, expected.dloading_dp, rtol=1e-6, atol=1e-9)
+        if time > 0:  # the views came from a voltages-only power flow
+            assert net.res_ext_grid.p_mw.iloc[0] != pytest.approx(
+                got["ExternalGrid-0"]["P[MW]"], abs=1e-3)
