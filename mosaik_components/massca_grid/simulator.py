@@ -242,6 +242,7 @@ class GridSimulator(PandapowerSimulator):
         self._fresh = False
         self._layout = self._lean_layout = None
         self._indices = {}
+        self._point = None
         self._lean = None
         self._voltages_only = self._recycles_voltages = False
         if not voltages_only:
