@@ -94,7 +94,6 @@ class Layout:
     every_branch: Branches  # all in-service lines and transformers (for the check)
     ybus: sp.csr_matrix
 
-
     def branches(self, keys: Sequence[BranchKey]) -> Branches:
         """The :class:`Branches` of ``keys`` (each must be in service)."""
         return _branch_set(self.branch_rows, self.y_from, self.y_to, keys)
@@ -204,13 +203,8 @@ def solved_state(net: pp.pandapowerNet, layout: Layout) -> SolvedState:
     Also after ``runpp(..., recycle=...)`` with ``only_v_results`` (the result tables are
     then stale; the voltages are this power flow's).
     """
-    internal = _internal(net)
-    voltage = np.asarray(internal["V"], dtype=complex)
-    if len(voltage) != layout.buses:
-        raise SensitivityError(f"the power flow has {len(voltage)} buses, the layout "
-                               f"{layout.buses}: the topology changed, rebuild the layout")
-    bus = internal["bus"]
-    return SolvedState(voltage, np.asarray(bus[:, PD].real, dtype=float),
+    bus = _internal(net)["bus"]
+    return SolvedState(_voltage(net, layout), np.asarray(bus[:, PD].real, dtype=float),
                        np.asarray(bus[:, QD].real, dtype=float))
 
 
@@ -223,17 +217,22 @@ def operating_point(net: pp.pandapowerNet, layout: Layout | None = None,
     power flow that left them alone (``only_v_results``; the grid simulator compares
     the same loadings with the tables of its last full power flow, :mod:`.lean`).
     """
-    internal = _internal(net)
     layout = layout if layout is not None else layout_of(net)
-    voltage = np.asarray(internal["V"], dtype=complex)
-    if len(voltage) != layout.buses:
-        raise SensitivityError(f"the power flow has {len(voltage)} buses, the layout "
-                               f"{layout.buses}: the topology changed, rebuild the layout")
+    voltage = _voltage(net, layout)
     jacobian = _jacobian(layout, voltage)
     point = OperatingPoint(layout, voltage, splu(jacobian))
     if check:
         _check_loadings(net, point)
     return point
+
+
+def _voltage(net: pp.pandapowerNet, layout: Layout) -> np.ndarray:
+    """The last power flow's complex bus voltages, which must fit ``layout``."""
+    voltage = np.asarray(_internal(net)["V"], dtype=complex)
+    if len(voltage) != layout.buses:
+        raise SensitivityError(f"the power flow has {len(voltage)} buses, the layout "
+                               f"{layout.buses}: the topology changed, rebuild the layout")
+    return voltage
 
 
 def _internal(net: pp.pandapowerNet) -> dict:
