@@ -150,10 +150,8 @@ class GridSimulator(PandapowerSimulator):
         the network runs pandapower's full power flow first.
         """
         if self._voltages_only:
-            started = time_module.perf_counter()
             self._fresh_power_flow(voltages_only=False)
             self._fresh = True  # the next step goes back to the voltages-only power flows
-            self.power_flow_s += time_module.perf_counter() - started
         return super().get_net()
 
     def power_flow_seconds(self) -> float:
@@ -215,7 +213,6 @@ class GridSimulator(PandapowerSimulator):
                 column_values.append(aggregate(values.values()))
         for (elem, column), (rows, column_values) in writes.items():
             self._net[elem].loc[rows, column] = column_values
-        started = time_module.perf_counter()
         self._results = {}
         self._point = None
         self._views = {}
@@ -223,9 +220,8 @@ class GridSimulator(PandapowerSimulator):
         if self._fresh:
             self._fresh_power_flow(voltages_only=self._lean_enabled)
         else:
-            pp.runpp(self._net, recycle=RECYCLE)
+            self._run_power_flow(recycle=RECYCLE)
             self._voltages_only = self._recycles_voltages
-        self.power_flow_s += time_module.perf_counter() - started
         if self._step_size:
             return time + self._step_size
         return None
@@ -238,7 +234,7 @@ class GridSimulator(PandapowerSimulator):
         alone and the outputs come from the voltages (:mod:`.lean`), once they have been
         checked against the first one's tables.
         """
-        pp.runpp(self._net)
+        self._run_power_flow()
         self._fresh = False
         self._layout = self._lean_layout = None
         self._indices = {}
@@ -248,7 +244,7 @@ class GridSimulator(PandapowerSimulator):
         if not voltages_only:
             return
         tables = {name: self._net[name].copy() for name in TABLES_CHECKED}
-        pp.runpp(self._net, only_v_results=True)
+        self._run_power_flow(only_v_results=True)
         try:
             problem = check_against_tables(tables, self._lean_results())
         except SensitivityError as exc:
@@ -261,6 +257,12 @@ class GridSimulator(PandapowerSimulator):
                       RuntimeWarning, stacklevel=2)
         self._lean_enabled = False
         self._fresh_power_flow(voltages_only=False)
+
+    def _run_power_flow(self, **options: Any) -> None:
+        """``pp.runpp`` on the grid with ``options``, its wall time counted."""
+        started = time_module.perf_counter()
+        pp.runpp(self._net, **options)
+        self.power_flow_s += time_module.perf_counter() - started
 
     def _lean_results(self) -> LeanResults:
         """The current power flow's outputs from its voltages (computed once per flow)."""
@@ -302,10 +304,8 @@ class GridSimulator(PandapowerSimulator):
             if lean.covers(model, idx, attrs):
                 return {attr: lean.get(model, idx, attr) for attr in attrs}
             # an output the voltages do not give: pandapower's full power flow, from now on
-            started = time_module.perf_counter()
             self._lean_enabled = False
             self._fresh_power_flow(voltages_only=False)
-            self.power_flow_s += time_module.perf_counter() - started
         if model == "Transformer":
             positions, columns = self._columns("res_trafo")
             row = positions[idx]
