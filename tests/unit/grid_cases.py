@@ -20,6 +20,7 @@ import pandapower as pp
 from mosaik_components.mas.model.flexibility import Flex, UnitState
 from mosaik_components.mas.model.grid import GridLimits
 from mosaik_components.mas.strategies.base import View
+from mosaik_components.massca_grid import GridSimulator
 from mosaik_components.massca_grid.cellview import cell_index, cell_spec, grid_view
 from mosaik_components.massca_grid.sensitivity import layout_of, operating_point
 
@@ -161,3 +162,12 @@ def opf_optimum(net: pp.pandapowerNet, units: dict[str, Unit], limits: GridLimit
 def pv_curtailment(x: dict[str, float], units: dict[str, Unit]) -> float:
     """MW of PV not produced."""
     return float(sum(unit.size - x[name] for name, unit in units.items() if unit.kind == "pv"))
+
+
+def started_grid(net: pp.pandapowerNet) -> GridSimulator:
+    """A grid simulator on ``net``, set up as mosaik would, stepping on inputs only."""
+    sim = GridSimulator()
+    sim.init("Grid-0", 1.0, step_size=None)
+    sim.create(1, "Grid", net=net)
+    sim.setup_done()
+    return sim

@@ -7,13 +7,12 @@ import pandapower as pp
 import pytest
 
 from mosaik_components.mas.model.grid import GridView
-from mosaik_components.massca_grid import GridSimulator
 from mosaik_components.massca_grid import simulator as grid_simulator
 from mosaik_components.massca_grid.cells import build_cells
 from mosaik_components.massca_grid.cellview import cell_index, cell_spec, grid_view
 from mosaik_components.massca_grid.sensitivity import layout_of, operating_point
 
-from .grid_cases import pv_feeder
+from .grid_cases import pv_feeder, started_grid
 
 TOLERANCE = {"Vm[pu]": 1e-9, "Va[deg]": 1e-7, "loading[%]": 1e-6, "I[kA]": 1e-9,
              "P[MW]": 1e-6, "Q[MVar]": 1e-6}
@@ -31,14 +30,6 @@ def cells_net() -> pp.pandapowerNet:
     line_switches = net.switch.index[net.switch.et == "l"]
     net.switch.loc[line_switches[0], "closed"] = False
     return net
-
-
-def started(net: pp.pandapowerNet) -> GridSimulator:
-    sim = GridSimulator()
-    sim.init("Grid-0", 1.0, step_size=None)
-    sim.create(1, "Grid", net=net)
-    sim.setup_done()
-    return sim
 
 
 def outputs(net: pp.pandapowerNet) -> dict[str, list[str]]:
@@ -71,7 +62,7 @@ def assert_like_full_power_flow(net: pp.pandapowerNet, got: dict) -> None:
 @pytest.mark.parametrize("make", [cells_net, lambda: pv_feeder()[0]], ids=["cells", "feeder"])
 def test_outputs_from_the_voltages_equal_a_full_power_flow(make):
     net = make()
-    sim = started(net)
+    sim = started_grid(net)
     rng = np.random.default_rng(3)
     wanted = outputs(net)
     for time in range(0, 6 * 900, 900):
@@ -92,7 +83,7 @@ def test_outputs_from_the_voltages_equal_a_full_power_flow(make):
 
 def test_an_output_the_voltages_do_not_give_switches_to_the_full_power_flow():
     net = cells_net()
-    sim = started(net)
+    sim = started_grid(net)
     rng = np.random.default_rng(5)
     for time in range(0, 4 * 900, 900):
         sim.step(time, random_inputs(net, rng), time)
@@ -111,7 +102,7 @@ def test_a_disagreement_with_pandapower_is_reported_and_its_tables_used(monkeypa
     monkeypatch.setattr(grid_simulator, "check_against_tables",
                         lambda tables, lean: "Bus-1 Vm[pu]: 1.1 from the voltages, 1.0 in ...")
     net = cells_net()
-    sim = started(net)
+    sim = started_grid(net)
     rng = np.random.default_rng(9)
     with pytest.warns(RuntimeWarning, match="differ from pandapower's .*Bus-1 Vm"):
         sim.step(0, random_inputs(net, rng), 0)
@@ -125,7 +116,7 @@ def test_a_disagreement_with_pandapower_is_reported_and_its_tables_used(monkeypa
 def test_cell_views_on_voltages_only_power_flows_equal_those_on_full_ones():
     """The grid-aware strategy's views: same voltages, loadings and sensitivities."""
     net = build_cells(2)
-    sim = started(net)
+    sim = started_grid(net)
     view = sim.create(1, "CellView", cell=0, units={"a": 3, "b": 5, "c": 8})[0]["eid"]
     rng = np.random.default_rng(11)
     for time in range(0, 4 * 900, 900):

@@ -6,15 +6,13 @@ import numpy as np
 import pandapower as pp
 import pytest
 
-from mosaik_components.massca_grid import GridSimulator
 from mosaik_components.massca_grid.cells import build_cells
+
+from .grid_cases import started_grid
 
 
 def test_recycled_power_flow_matches_a_fresh_one():
-    sim = GridSimulator()
-    sim.init("Grid-0", 1.0, step_size=None)
-    sim.create(1, "Grid", net=build_cells(2))
-    sim.setup_done()
+    sim = started_grid(build_cells(2))
     net = sim.get_net()
     sim.disable_elements([f"Load-{i}" for i in net.load.index[:5]])
     rng = np.random.default_rng(7)
@@ -36,10 +34,7 @@ def test_recycled_power_flow_matches_a_fresh_one():
 
 def test_inputs_land_on_the_bus_elements_and_unknown_ones_are_named():
     """Each input's place is looked up once; the values still change every step."""
-    sim = GridSimulator()
-    sim.init("Grid-0", 1.0, step_size=None)
-    sim.create(1, "Grid", net=build_cells(1))
-    sim.setup_done()
+    sim = started_grid(build_cells(1))
     net = sim.get_net()
     load, sgen = sim.bus_auto_elements.at[5, "load"], sim.bus_auto_elements.at[5, "sgen"]
     for time, (demand, feed_in) in enumerate([(0.5, 0.25), (1.5, 0.75)]):
