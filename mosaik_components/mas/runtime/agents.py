@@ -42,8 +42,8 @@ from ..protocol.codec import pack_state, pack_target
 from ..protocol.messages import AgentFailure, FlexReport, Instruction, UnitsDone
 from ..strategies.coordination import Coordination, CycleInfo
 from ..strategies.negotiation import Lead, Member
-from .compat import LeanDispatch
-from .transport import Key, MessageStats, address_key, post, sender_key
+from .compat import LeanDispatch, container_of
+from .transport import Key, MessageStats, address_key, pending, post, sender_key
 
 __all__ = [
     "TreeAgent", "AggregatingAgent", "UnitAgent", "ControllerAgent", "CoreAgent",
@@ -120,11 +120,15 @@ class TreeAgent(LeanDispatch, Agent):
                 self.on_negotiation(content, meta)
             else:
                 self.on_message(content, meta)
-            if self.member is not None and self.inbox.empty():
+            if self.member is not None and self.nothing_waiting():
                 self.flush_member()
         except Exception as exc:  # reported to the core, which raises it in mosaik's step
             logger.debug("agent %s failed", self.eid, exc_info=True)
             self.fail(exc)
+
+    def nothing_waiting(self) -> bool:
+        """True if no further message waits for this agent (in mango's inbox or the drain)."""
+        return self.inbox.empty() and not pending(self, container_of(self))
 
     def on_message(self, content: Any, meta: dict[str, Any]) -> None:
         """Handle one message (implemented by the roles)."""

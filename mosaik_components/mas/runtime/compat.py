@@ -46,7 +46,8 @@ from mango.container.tcp import TCPContainer
 from mango.messages.message import MangoMessage
 from mango.util.clock import AsyncioClock
 
-__all__ = ["SUPPORTED_MANGO", "LeanDispatch", "container_of", "deliver_local", "has_agent",
+__all__ = ["SUPPORTED_MANGO", "LeanDispatch", "container_of", "deliver_local", "local_agent",
+           "has_agent",
            "stop_container_now", "drop_pooled_connections", "MangoMessage", "FramedProtocol",
            "FramedTcpContainer", "SecureMqttContainer", "MqttLogin", "Reject"]
 
@@ -75,6 +76,11 @@ def deliver_local(container: Container, content: Any, receiver_id: str,
                   meta: dict[str, Any]) -> bool:
     """Put ``content`` into local agent ``receiver_id``'s inbox with ``meta``; False if unknown."""
     return container._send_internal_message(content, receiver_id, default_meta=meta)
+
+
+def local_agent(container: Container, aid: Any) -> Agent | None:
+    """The agent registered in ``container`` as ``aid``, or None."""
+    return container._agents.get(aid) if type(aid) is str else None
 
 
 def has_agent(container: Container, aid: Any) -> bool:

@@ -33,6 +33,8 @@ from .batching import (
     last_send_error,
     send_direct,
 )
+from .drain import clear as clear_drain
+from .drain import pending
 from .identity import (
     DISPATCH_AID,
     LOOPBACK,
@@ -58,7 +60,7 @@ __all__ = [
     "TRANSPORTS", "Transport", "TransportConfig", "TcpTransport", "MqttTransport",
     "create_container", "close_container", "drop_pooled_connections",
     "Key", "LOOPBACK", "is_loopback", "address_key", "sender_key", "MessageStats",
-    "post", "deliver", "Batch", "Dispatcher", "DISPATCH_AID", "enable_batching",
+    "post", "deliver", "pending", "Batch", "Dispatcher", "DISPATCH_AID", "enable_batching",
     "send_direct", "last_send_error",
     "Session", "SealedCodec", "DEFAULT_MAX_FRAME", "read_secret_file", "TO", "sealed_for",
 ]
@@ -106,4 +108,5 @@ def close_container(container: Container) -> None:
     ``Container.shutdown`` cannot be awaited there (see :mod:`..compat`).
     """
     cancel_sending(container)
+    clear_drain(container)
     stop_container_now(container)

@@ -2,8 +2,8 @@
 
 Every container of a MAS runtime or worker has a :class:`Dispatcher`; everything posted
 to one other container while the loop runs one iteration goes out as one :class:`Batch`,
-which the destination's dispatcher hands to the receivers' inboxes with the original
-sender. So a cell level's reports cost one TCP/MQTT send (and one envelope, see
+which the destination's dispatcher hands to the receivers (:mod:`.drain`) with the
+original sender. So a cell level's reports cost one TCP/MQTT send (and one envelope, see
 :mod:`.security`).
 
 The dispatcher takes every batch (whose sending container the envelope authenticated)
@@ -24,7 +24,8 @@ from typing import Any
 from mango import Agent, AgentAddress, json_serializable
 from mango.container.core import Container
 
-from ..compat import LeanDispatch, container_of, deliver_local, has_agent
+from ..compat import LeanDispatch, container_of, has_agent
+from .drain import hand_over
 from .identity import DISPATCH_AID, MessageStats
 from .security import BOUND, Dropped, sealed_for
 
@@ -55,7 +56,7 @@ class Batch:
 
 
 class Dispatcher(LeanDispatch, Agent):
-    """Unpacks :class:`Batch` messages into the local agents' inboxes; counts refusals."""
+    """Hands the items of :class:`Batch` messages to the local agents; counts refusals."""
 
     def __init__(self, stats: MessageStats) -> None:
         super().__init__()
@@ -87,7 +88,7 @@ class Dispatcher(LeanDispatch, Agent):
                 self.refuse(f"batch item {str(entry)[:80]} names no agent here", meta)
                 continue
             sender, receiver, item = entry
-            deliver_local(container, item, receiver, {
+            hand_over(container, item, receiver, {
                 "sender_id": sender, "sender_addr": origin, "receiver_id": receiver,
                 BOUND: bound})
 

@@ -2,8 +2,8 @@
 
 mango's ``Agent.send_message`` is a coroutine; calling it from ``handle_message`` needs
 a task per message (``schedule_instant_message``), which costs ~4x the message itself.
-:func:`post` hands a message for an agent in the *same* container straight to its inbox
-(with the meta mango sets), appends one for another massca container to that
+:func:`post` hands a message for an agent in the *same* container straight to it
+(with the meta mango sets; :mod:`.drain`), appends one for another massca container to that
 destination's open :class:`~.batching.Batch`, and schedules ``send_message`` otherwise.
 """
 
@@ -14,8 +14,9 @@ from typing import Any
 from mango import Agent, AgentAddress, RoleContext
 from mango.container.core import Container
 
-from ..compat import container_of, deliver_local
+from ..compat import container_of
 from .batching import batch_for, batches
+from .drain import hand_over
 from .identity import MessageStats
 
 __all__ = ["post", "deliver"]
@@ -38,7 +39,7 @@ def post(agent: Agent | RoleContext, content: Any, receiver: AgentAddress,
 
 def deliver(container: Container, content: Any, sender_id: str, sender_addr: Any,
             receiver_id: str) -> None:
-    """Hand ``content`` to a local agent's inbox with the meta mango would set."""
+    """Hand ``content`` to a local agent with the meta mango would set (:mod:`.drain`)."""
     meta = {"sender_id": sender_id, "sender_addr": sender_addr, "receiver_id": receiver_id}
-    if not deliver_local(container, content, receiver_id, meta):
+    if not hand_over(container, content, receiver_id, meta):
         raise LookupError(f"agent {sender_id!r}: no agent {receiver_id!r} in this container")
