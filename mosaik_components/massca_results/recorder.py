@@ -51,7 +51,7 @@ META = {
     "models": {"Recorder": {"public": True, "any_inputs": True, "params": [], "attrs": [],
                             "trigger": list(EVENT_INPUTS), "persistent": [],
                             "non-persistent": []}},
-    "extra_methods": ["get_records", "write"],
+    "extra_methods": ["get_records", "frame", "write"],
 }
 
 
@@ -70,6 +70,8 @@ class TidyRecorder(mosaik_api_v3.Simulator):
         self.unwritten = True
         #: :meth:`get_records`' result until the next step (None: to be built)
         self._records: dict[str, Any] | None = None
+        #: :meth:`frame`'s result until the next step (None: to be built)
+        self._frame: pd.DataFrame | None = None
 
     def init(self, sid: str, time_resolution: float = 1.0, step_size: int = 900,
              out: str = "results", fmt: str = "csv", start: str | None = None
@@ -101,7 +103,7 @@ class TidyRecorder(mosaik_api_v3.Simulator):
                     row[src, attr] = value if type(value) is float else typed_value(
                         value, f"recorder input {attr!r} from {src!r} at time {time}")
         self.unwritten = True
-        self._records = None
+        self._records = self._frame = None
         return (time // self.step_size + 1) * self.step_size  # an event keeps the grid
 
     def get_records(self) -> dict[str, Any]:
@@ -128,8 +130,14 @@ class TidyRecorder(mosaik_api_v3.Simulator):
         return self._records
 
     def frame(self) -> pd.DataFrame:
-        """The tidy table of everything recorded so far."""
-        return records_frame(self.get_records())
+        """The tidy table of everything recorded so far (a mosaik extra method).
+
+        It returns the frame itself, so it serves a recorder started in-process, as
+        massca's scenarios start it.
+        """
+        if self._frame is None:
+            self._frame = records_frame(self.get_records())
+        return self._frame
 
     def write(self) -> str:
         """Write the table atomically and return its path (a mosaik extra method)."""

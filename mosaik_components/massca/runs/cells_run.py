@@ -34,7 +34,6 @@ from mosaik_components.mas.model.grid import GridLimits
 from mosaik_components.massca_results.atomic import write_json
 from mosaik_components.massca_results.kpis import kpis
 from mosaik_components.massca_results.plots import write_plots
-from mosaik_components.massca_results.recorder import records_frame
 from mosaik_components.massca_results.summary import coverage, json_ready, summarize
 from mosaik_components.massca_results.timeseries import FORMATS, require_engine
 
@@ -305,7 +304,7 @@ def _write_results(run: RunFolder, scenario: Any, args: argparse.Namespace,
         if outcome.exception is not None:
             print(f"run {outcome.status}: the steps completed before are in {path}",
                   file=sys.stderr)
-        frame = records_frame(scenario.recorder_sim.get_records())
+        frame = scenario.recorder_sim.frame()
         core_id = scenario.core.full_id if scenario.core is not None else None
         write_json(run.path / ENTITIES_FILE, json_ready(_entities(scenario, core_id)))
         if outcome.exception is None and not args.no_plots:
