@@ -55,12 +55,21 @@ def build(cells: int, depth: int, seed: int) -> tuple:
 
 async def run(cells: int, depth: int, cycles: int, seed: int, containers: int = 1,
               processes: bool = False) -> dict:
+    from mosaik_components.mas.runtime.collector import collector_tuned
+
+    tree, states = build(cells, depth, seed)
+    with collector_tuned():  # as ``massca cells`` runs its world
+        return await measure(cells, depth, tree, states, cycles, containers, processes)
+
+
+async def measure(cells: int, depth: int, tree: object, states: dict, cycles: int,
+                  containers: int, processes: bool) -> dict:
+    """Set the runtime up, run ``cycles`` + 1 cycles, close it; the figures."""
     from mosaik_components.mas.runtime.runtime import CycleInput, MasRuntime
     from mosaik_components.mas.runtime.transport import TransportConfig
     from mosaik_components.mas.strategies import BalanceStrategy
     from mosaik_components.mas.strategies.coordination import StrategyCoordination
 
-    tree, states = build(cells, depth, seed)
     runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=600,
                          transport=TransportConfig(containers=containers, processes=processes))
     await runtime.start()

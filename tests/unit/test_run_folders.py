@@ -1,8 +1,6 @@
 """Run folders, their record, the index and provenance (files on a temporary disk)."""
 
 import argparse
-import contextlib
-import gc
 import json
 import subprocess
 import sys
@@ -15,7 +13,6 @@ import pytest
 from mosaik_components.massca.runs import (
     RunFolder,
     RunFolderError,
-    cells_run,
     read_run,
     resolve,
     scan,
@@ -131,15 +128,3 @@ def test_configuration_is_typed():
     assert typed_config(args) == {"cells": 3, "flex": 0.2, "no_mas": False, "days": None,
                                   "start": "2019-06-21T06:00:00", "out": "r/x"}
     assert local_start(pd.Timestamp("2019-06-21"), -5.0) == "2019-06-21T00:00:00-05:00"
-
-
-@pytest.mark.parametrize("fails", [False, True])
-def test_the_garbage_collector_is_relaxed_only_while_the_world_runs(fails):
-    before = gc.get_threshold()
-    with contextlib.suppress(RuntimeError), cells_run._built_objects_frozen():
-        assert gc.get_threshold() == cells_run.RUN_GC_THRESHOLD
-        assert gc.get_freeze_count() > 0
-        if fails:
-            raise RuntimeError("the run failed")
-    assert gc.get_threshold() == before
-    assert gc.get_freeze_count() == 0

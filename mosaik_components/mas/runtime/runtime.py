@@ -33,6 +33,7 @@ from ..strategies.coordination import Coordination, CycleInfo
 from ..strategies.negotiation import Negotiation
 from .agents import AggregatingAgent, CompletionRelay, CoreAgent, TreeAgent, UnitAgent
 from .assembly import connect_agents, create_agent, wire_negotiation
+from .collector import collector_paused
 from .transport import (
     MessageStats,
     Session,
@@ -174,18 +175,19 @@ class MasRuntime:
         self.tree = tree
         self.negotiators = dict(negotiators or {})
         self.workers.proxies(tree, self.placement)
-        for eid, node in tree.nodes.items():
-            if eid in self.workers.units or eid in self.workers.controllers:
-                continue
-            agent = create_agent(eid, node.role, self.coordination, self.info, self.stats,
-                                 self.members)
-            if isinstance(agent, CoreAgent):
-                self.core = agent
-            elif isinstance(agent, UnitAgent):
-                self.units.append(agent)
-            # mango's own ids (O(1) per agent); identities are (container, aid)
-            self.containers[self.placement[eid]].register(agent)
-            self.agents[eid] = agent
+        with collector_paused():
+            for eid, node in tree.nodes.items():
+                if eid in self.workers.units or eid in self.workers.controllers:
+                    continue
+                agent = create_agent(eid, node.role, self.coordination, self.info, self.stats,
+                                     self.members)
+                if isinstance(agent, CoreAgent):
+                    self.core = agent
+                elif isinstance(agent, UnitAgent):
+                    self.units.append(agent)
+                # mango's own ids (O(1) per agent); identities are (container, aid)
+                self.containers[self.placement[eid]].register(agent)
+                self.agents[eid] = agent
         assert self.core is not None, "the tree has no core"
         self._completion()
         self.own_units = len(self.units)  # the agents; the workers' proxies follow

@@ -14,7 +14,6 @@ from __future__ import annotations
 import argparse
 import asyncio
 import datetime as dt
-import gc
 import logging
 import resource
 import signal
@@ -31,6 +30,7 @@ import mosaik
 import pandas as pd
 
 from mosaik_components.mas.model.grid import GridLimits
+from mosaik_components.mas.runtime.collector import collector_tuned
 from mosaik_components.massca_results.atomic import write_json
 from mosaik_components.massca_results.kpis import kpis
 from mosaik_components.massca_results.plots import write_plots
@@ -197,7 +197,7 @@ def execute(args: argparse.Namespace, build: Callable[[argparse.Namespace], Any]
             interrupts.loop = scenario.world.loop
             outcome.timings["build_s"] = clock.perf_counter() - started
             _announce_status(run, scenario, args)
-            with _built_objects_frozen():
+            with collector_tuned():
                 scenario.world.run(until=args.until, print_progress=not args.quiet,
                                    shutdown=False)
         except BaseException as exc:  # recorded and re-raised below
@@ -217,33 +217,6 @@ def execute(args: argparse.Namespace, build: Callable[[argparse.Namespace], Any]
     if outcome.exception is not None:
         raise outcome.exception
     return summary
-
-
-@contextmanager
-def _built_objects_frozen() -> Iterator[None]:
-    """Garbage collection while the world runs: what the build made frozen, rarer sweeps.
-
-    The world, the grid and the agents live until the run ends; without the freeze every
-    full collection walks all of them again (measured: a 5-cell SimBench day with
-    grid_aware 35.5 -> 28.5 s, with balance 15.1 -> 13.4 s). The agents' messages and
-    mosaik's bookkeeping allocate fast: with the default threshold (a young collection
-    every 700 allocations) a 50-cell, depth-10 day spent ~5 s (12 %) in collections; a
-    threshold of :data:`RUN_GC_THRESHOLD` saves them at the same peak memory. Results are
-    unchanged; the freeze and the thresholds are undone afterwards.
-    """
-    gc.collect()
-    gc.freeze()
-    thresholds = gc.get_threshold()
-    gc.set_threshold(*RUN_GC_THRESHOLD)
-    try:
-        yield
-    finally:
-        gc.set_threshold(*thresholds)
-        gc.unfreeze()
-
-
-#: the garbage collector's thresholds while a world runs (young, middle, old generation)
-RUN_GC_THRESHOLD = (50_000, 20, 20)
 
 
 def _index(root: Path | None) -> None:

@@ -51,6 +51,7 @@ from ...strategies.negotiation import from_spec
 from ...strategies.registry import build_strategy
 from ..agents import AggregatingAgent, CompletionRelay, TreeAgent, UnitAgent
 from ..assembly import connect_agents, create_agent, wire_negotiation
+from ..collector import collector_paused, collector_tuned
 from ..compat import LeanDispatch, container_of
 from ..transport import (
     DEFAULT_MAX_FRAME,
@@ -150,11 +151,12 @@ class WorkerHost(LeanDispatch, Agent):
         self.core = AgentAddress(_addr(core_addr), core_aid)
         self.container_index = part.container
         links = {}
-        for eid, role, parent, children in part.nodes:
-            agent = create_agent(eid, role, coordination, self.info, self.stats)
-            container.register(agent)
-            self.agents[eid] = agent
-            links[eid] = (parent, children)
+        with collector_paused():
+            for eid, role, parent, children in part.nodes:
+                agent = create_agent(eid, role, coordination, self.info, self.stats)
+                container.register(agent)
+                self.agents[eid] = agent
+                links[eid] = (parent, children)
         addresses = {eid: agent.addr for eid, agent in self.agents.items()}
         addresses[core_eid] = self.core
         connect_agents(self.agents, links, addresses, self.core)
@@ -273,8 +275,9 @@ def main(argv: list[str] | None = None) -> None:
     if not is_loopback(args.host):
         logger.warning("worker listens on non-loopback address %s (--allow-remote)", args.host)
     try:
-        asyncio.run(serve(args.host, args.port, secret, watch_stdin=args.secret_stdin,
-                          max_frame=args.max_frame))
+        with collector_tuned():  # a worker process runs agents all its life
+            asyncio.run(serve(args.host, args.port, secret, watch_stdin=args.secret_stdin,
+                              max_frame=args.max_frame))
     except OSError as exc:
         _fail(f"cannot listen on {args.host}:{args.port}: {exc.strerror or exc}")
 
