@@ -4,8 +4,8 @@ A MAS builds thousands of agents that live until the run ends, then every coordi
 cycle allocates messages, states and events at a high rate, almost none of them in
 reference cycles. With the collector's defaults (a young collection every 700
 allocations, a full one walking every tracked object) that costs more than the agents'
-own work (``scalability/bench_cycle.py`` at 14,994 agents: cycle 246 -> 130 ms, setup
-1.24 -> 0.52 s; at 103,589 agents: setup 7.8 -> 4.4 s; BENCHMARKS.md):
+own work (``scalability/bench_cycle.py`` at 14,994 agents: cycle 246 -> 136 ms, setup
+1.24 -> 0.59 s; at 103,589 agents: setup 7.8 -> 4.05 s; BENCHMARKS.md):
 
 * :func:`collector_paused` builds agents in bulk with the collector off;
 * :func:`collector_tuned` freezes what exists (full collections no longer walk it) and
