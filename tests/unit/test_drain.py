@@ -72,6 +72,10 @@ def test_agents_woken_during_a_run_wait_for_what_the_loop_scheduled_meanwhile() 
     assert log == [("a", "ping"), ("loop", "callback"), ("b", "pong")]
 
 
+#: messages a ping-pong exchanges at most (so a drain that starved the loop still ends)
+EXCHANGES = 200_000
+
+
 def test_a_ping_pong_does_not_starve_timers() -> None:
     async def scenario() -> int:
         log: list[tuple[str, Any]] = []
@@ -80,12 +84,23 @@ def test_a_ping_pong_does_not_starve_timers() -> None:
         a.drain = b.drain = drain
         a.reply = {"ping": (b, "pong")}
         b.reply = {"pong": (a, "ping")}
-        drain.push(a, "ping", {})
-        await asyncio.wait_for(asyncio.sleep(0.05), timeout=1)  # the timer fires
-        drain.clear()
-        return len(log)
+        original = b.handle_message
 
-    assert asyncio.run(scenario()) > 2
+        def limited(content: Any, meta: dict[str, Any]) -> None:
+            if len(log) < EXCHANGES:
+                original(content, meta)
+
+        b.handle_message = limited
+        seen_by_timer: list[int] = []
+        asyncio.get_running_loop().call_later(0.01, lambda: seen_by_timer.append(len(log)))
+        drain.push(a, "ping", {})
+        while not seen_by_timer:
+            await asyncio.sleep(0.005)
+        drain.clear()
+        return seen_by_timer[0]
+
+    at_timer = asyncio.run(scenario())
+    assert 2 < at_timer < EXCHANGES  # the timer fired while the ping-pong went on
 
 
 def test_a_failing_handler_raises_and_its_agent_keeps_its_queue() -> None:
