@@ -263,7 +263,8 @@ class MasRuntime:
             f"container {k}" for k, link in self.workers.links.items() if not link.empty}
         future = core.open_cycle(self.cycle, pending)
         states = cycle.states
-        self.workers.start_cycle(self.cycle, info, states)  # first: they run in parallel
+        if self.workers.start_cycle(self.cycle, info, states):
+            await asyncio.sleep(0)  # the workers' states go out before the local units start
         for relay in self.relays:
             relay.begin(self.cycle)
         for unit in self.units[:self.own_units]:

@@ -315,14 +315,20 @@ class Workers:
                 post(self.agent, Wire(controller, children, entries,
                                       negotiation_spec(negotiation)), link.host, self.stats)
 
-    def start_cycle(self, cycle: int, info: CycleInfo, states: Mapping[str, Any]) -> None:
-        """Send every worker its units' states, packed in its setup order."""
+    def start_cycle(self, cycle: int, info: CycleInfo, states: Mapping[str, Any]) -> bool:
+        """Post every worker its units' states, packed in its setup order; True if any.
+
+        The posts go out when the loop next runs its callbacks (:mod:`..transport.batching`).
+        """
+        posted = False
         for link in self.links.values():
             if link.empty:
                 continue
             packed = [pack_state(states[eid]) for eid in link.units]
             post(self.agent, CycleStart(cycle, info.time, info.iteration, packed), link.host,
                  self.stats)
+            posted = True
+        return posted
 
     def apply(self, message: UnitsDone) -> None:
         """A worker's results: onto the proxies; its counts into ours."""
