@@ -2,9 +2,10 @@
 
 No grid, no mosaik scheduler: the MAS runtime (real mango container, real messages,
 balance strategy) is driven directly, cells x depth like MASSCA's sweep (28 units per
-cell, ``depth`` controllers in a chain between the core and each cell's units). Each
-size runs in its own process so its peak RSS is its own. Prints a table and writes
-a CSV::
+cell, ``depth`` controllers in a chain between the core and each cell's units), under
+the garbage-collector policy ``massca cells`` runs its world with
+(``mosaik_components.mas.runtime.collector.collector_tuned``). Each size runs in its own
+process so its peak RSS is its own. Prints a table and writes a CSV::
 
     python scalability/bench_cycle.py --cells 5 50 517 --depth 1 10 --cycles 20 \
         --out results/bench_cycle.csv
