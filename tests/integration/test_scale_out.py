@@ -171,3 +171,31 @@ def test_messages_between_containers_travel_in_batches():
     # cycle 2 crosses: 2 cell reports + 1 completion from container 1 (plus COHDA: none)
     assert len(sends) < 3
     assert spread[1][0] == spread[0][0]
+
+
+def test_a_batch_leaves_before_the_local_work_its_sender_set_going():
+    """The core instructs cell 0 (its container) and cell 1 (container 1) in one handler:
+    the batch to container 1 is encoded and written before cell 0's units take their
+    instructions, so the other container works in parallel with them."""
+    log: list[str] = []
+
+    def watch(runtime):
+        container = runtime.containers[0]
+        original = container.send_message
+
+        async def logged(content, receiver_addr, **kwargs):
+            log.append(f"send {type(content).__name__}")
+            return await original(content, receiver_addr, **kwargs)
+
+        container.send_message = logged
+        unit = runtime.agents["u0_0"]
+        handle = unit.handle_message
+
+        def handled(content, meta):
+            log.append(f"u0_0 {type(content).__name__}")
+            handle(content, meta)
+
+        unit.handle_message = handled
+
+    asyncio.run(run_cycles(TransportConfig(containers=2), cycles=2, between_cycles=watch))
+    assert log.index("send Batch") < log.index("u0_0 Instruction"), log

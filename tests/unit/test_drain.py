@@ -23,6 +23,8 @@ class Recorder(LeanDispatch, Agent):
         self.reply: dict[Any, tuple[Recorder, Any]] = {}
         #: called before the reply is pushed (something else the handler schedules)
         self.before_reply: Callable[[], None] | None = None
+        #: called after the reply is pushed
+        self.after_reply: Callable[[], None] | None = None
 
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:
         self.log.append((self.label, content))
@@ -34,6 +36,8 @@ class Recorder(LeanDispatch, Agent):
             if self.before_reply is not None:
                 self.before_reply()
             self.drain.push(receiver, answer, {})
+            if self.after_reply is not None:
+                self.after_reply()
 
 
 class Plain(Agent):
@@ -63,6 +67,25 @@ def test_agents_woken_during_a_run_wait_for_what_the_loop_scheduled_meanwhile() 
         a.reply = {"ping": (b, "pong")}
         loop = asyncio.get_running_loop()
         a.before_reply = lambda: loop.call_soon(log.append, ("loop", "callback"))
+        drain.push(a, "ping", {})
+        for _ in range(3):
+            await asyncio.sleep(0)
+        return log
+
+    log = asyncio.run(scenario())
+    assert log == [("a", "ping"), ("loop", "callback"), ("b", "pong")]
+
+
+def test_the_next_generation_follows_what_the_handlers_scheduled_after_waking_it() -> None:
+    """A batch's send scheduled after a handler woke a local agent still goes first."""
+    async def scenario() -> list[tuple[str, Any]]:
+        log: list[tuple[str, Any]] = []
+        drain = Drain()
+        a, b = Recorder(log, "a"), Recorder(log, "b")
+        a.drain = drain
+        a.reply = {"ping": (b, "pong")}
+        loop = asyncio.get_running_loop()
+        a.after_reply = lambda: loop.call_soon(log.append, ("loop", "callback"))
         drain.push(a, "ping", {})
         for _ in range(3):
             await asyncio.sleep(0)

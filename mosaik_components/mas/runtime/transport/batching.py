@@ -114,20 +114,26 @@ def batches(container: Container) -> dict[Any, list[list[Any]]] | None:
 
 
 def batch_for(container: Container, destination: Any) -> list[list[Any]]:
-    """The open batch to ``destination``; the first item schedules its sending."""
+    """The open batch to ``destination``; the first item schedules its sending.
+
+    The sending is a task created right away, not a callback that creates one: its
+    first step (encode and write, when a pooled connection is at hand) then runs in the
+    next loop turn, before the local work that this turn's messages set going.
+    """
     open_batches: dict[Any, list[list[Any]]] = getattr(container, _BATCHES)
     key = tuple(destination) if isinstance(destination, list) else destination
     batch = open_batches.get(key)
     if batch is None:
         batch = open_batches[key] = []
-        asyncio.get_running_loop().call_soon(_send_batch, container, key)
+        _track(container, asyncio.get_running_loop().create_task(_send_batch(container, key)))
     return batch
 
 
-def _send_batch(container: Container, destination: Any) -> None:
+async def _send_batch(container: Container, destination: Any) -> None:
     items = getattr(container, _BATCHES).pop(destination)
-    send_direct(container, Batch(items), AgentAddress(destination, DISPATCH_AID),
-                DISPATCH_AID)
+    receiver = AgentAddress(destination, DISPATCH_AID)
+    await container.send_message(Batch(items), receiver, sender_id=DISPATCH_AID,
+                                 **sealed_for(receiver))
 
 
 def send_direct(container: Container, content: Any, receiver: AgentAddress, sender_id: str,
@@ -135,7 +141,11 @@ def send_direct(container: Container, content: Any, receiver: AgentAddress, send
     """Send ``content`` to another container now, sealed for it (a task on the loop)."""
     send = container.send_message(content, receiver, sender_id=sender_id,
                                   **{**sealed_for(receiver), **meta})
-    task = asyncio.get_running_loop().create_task(send)
+    return _track(container, asyncio.get_running_loop().create_task(send))
+
+
+def _track(container: Container, task: asyncio.Task[Any]) -> asyncio.Task[Any]:
+    """Keep ``task`` among the container's sends in flight; record its failure."""
     sending: set[asyncio.Task[Any]] = getattr(container, _SENDING)
     sending.add(task)
     task.add_done_callback(sending.discard)

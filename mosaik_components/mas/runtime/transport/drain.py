@@ -59,8 +59,11 @@ class Drain:
         queue.append((content, meta))
 
     def run(self) -> None:
-        """Run every agent that was ready when this callback started (module doc)."""
-        self.scheduled = False
+        """Run every agent that was ready when this callback started (module doc).
+
+        Agents woken meanwhile get the next callback once this one ends, so it runs
+        after every callback scheduled during this one (a batch's send among them).
+        """
         queues, ready = self.queues, self.ready
         try:
             for _ in range(len(ready)):
@@ -78,6 +81,7 @@ class Drain:
                     else:
                         del queues[agent]
         finally:
+            self.scheduled = False
             if ready:
                 self._schedule()
 
