@@ -76,7 +76,7 @@ def strangers(worker) -> list[bytes]:
     meta = {"sender_id": "agent0", "sender_addr": ["127.0.0.1", 1], "receiver_id": HOST_AID}
     setup = strangers_setup()
     plain = [forged(m, meta) for m in (setup, Shutdown("go away"), Hello(1),
-                                       CycleStart(1, 0, 0, []))]
+                                       CycleStart(1, 0, 0, {}))]
     other = Session()  # another run: a valid envelope, the wrong key
     codec = create_container(TransportConfig(), 0, other).codec
     sealed = [codec.encode(MangoMessage(m, {"sender_id": "agent0", "receiver_id": HOST_AID,

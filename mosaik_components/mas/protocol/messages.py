@@ -79,14 +79,15 @@ class AgentFailure:
 class UnitsDone:
     """Every unit in container ``container`` is done with cycle ``cycle``.
 
-    From a worker process it carries the units' results (packed targets) and the
-    controllers' packed ``state + target``, in the order of its setup nodes.
+    From a worker process it carries the units' results (targets packed by
+    :func:`.columns.pack_targets`) and the controllers' ``{"states", "targets"}`` (packed
+    by :mod:`.columns`), in the order of its setup nodes.
     """
 
     cycle: int
     container: int
-    results: list[list[Any]] | None = None
-    controllers: list[list[Any]] | None = None
+    results: dict[str, Any] | None = None
+    controllers: dict[str, Any] | None = None
     #: the worker's ``[messages sent (this one included), COHDA negotiations,
     #: their deviation in MW, messages it rejected]`` since its last report
     counts: list[float] | None = None
@@ -163,14 +164,14 @@ class Wire:
 class CycleStart:
     """Core's process -> worker: start ``cycle`` with these unit states.
 
-    ``states`` are packed (:func:`.codec.pack_state`), one per unit of the worker in the
-    order of its :class:`SetupPart` nodes: no eids, few bytes per unit.
+    ``states`` are packed by :func:`.columns.pack_states`, one per unit of the worker in
+    the order of its :class:`SetupPart` nodes: no eids, 48 bytes per unit.
     """
 
     cycle: int
     time: int
     iteration: int
-    states: list[list[float]]
+    states: dict[str, Any]
 
 
 @json_serializable

@@ -38,7 +38,7 @@ from typing import Any
 from mango import Agent, AgentAddress
 
 from ..model.errors import AgentFailedError
-from ..protocol.codec import pack_state, pack_target
+from ..protocol.columns import pack_states, pack_targets
 from ..protocol.messages import AgentFailure, FlexReport, Instruction, UnitsDone
 from ..strategies.coordination import Coordination, CycleInfo
 from ..strategies.negotiation import Lead, Member
@@ -455,8 +455,9 @@ class CompletionRelay(Agent):
         counts = [a - b for a, b in zip(now, self.counted, strict=True)]
         self.counted = now
         return UnitsDone(
-            self.cycle, self.container, [pack_target(u.result) for u in self.units],
-            [[pack_state(c.state), pack_target(c.target)] for c in self.controllers], counts,
+            self.cycle, self.container, pack_targets([u.result for u in self.units]),
+            {"states": pack_states([c.state for c in self.controllers]),
+             "targets": pack_targets([c.target for c in self.controllers])}, counts,
         )
 
     def handle_message(self, content: Any, meta: dict[str, Any]) -> None:

@@ -28,7 +28,7 @@ from mango.container.core import Container
 
 from ...model.errors import TransportError
 from ...model.hierarchy import Tree
-from ...protocol.codec import pack_state, unpack_state, unpack_target
+from ...protocol.columns import pack_states, unpack_states, unpack_targets
 from ...protocol.envelope import ANY_RECEIVER
 from ...protocol.messages import (
     HOST_AID,
@@ -324,7 +324,7 @@ class Workers:
         for link in self.links.values():
             if link.empty:
                 continue
-            packed = [pack_state(states[eid]) for eid in link.units]
+            packed = pack_states([states[eid] for eid in link.units])
             post(self.agent, CycleStart(cycle, info.time, info.iteration, packed), link.host,
                  self.stats)
             posted = True
@@ -339,14 +339,24 @@ class Workers:
             self.stats.deviation += deviation
             self.stats.rejected += int(rejected)
         link = self.links[message.container]
-        for eid, packed in zip(link.units, message.results or [], strict=True):
-            unit = self.units[eid]
-            unit.result = unpack_target(packed)
-            unit.done = message.cycle
-        for eid, (state, target) in zip(link.controllers, message.controllers or [],
-                                        strict=True):
+        where = f"UnitsDone of container {message.container}"
+        results = unpack_targets(message.results, len(link.units), f"{where}: results")
+        controllers = message.controllers
+        if not isinstance(controllers, dict):
+            raise ValueError(f"{where}: controllers must be a dict with states and targets, "
+                             f"got {type(controllers).__name__}")
+        count = len(link.controllers)
+        states = unpack_states(controllers.get("states"), count, f"{where}: controllers.states")
+        targets = unpack_targets(controllers.get("targets"), count,
+                                 f"{where}: controllers.targets")
+        cycle, units = message.cycle, self.units
+        for eid, result in zip(link.units, results, strict=True):
+            unit = units[eid]
+            unit.result = result
+            unit.done = cycle
+        for eid, state, target in zip(link.controllers, states, targets, strict=True):
             proxy = self.controllers[eid]
-            proxy.state, proxy.target = unpack_state(state), unpack_target(target)
+            proxy.state, proxy.target = state, target
 
     def close(self) -> None:
         """Stop spawned workers; ask reached ones to stop.

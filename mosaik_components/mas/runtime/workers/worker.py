@@ -32,7 +32,7 @@ from typing import Any
 from mango import Agent, AgentAddress
 
 from ...model.errors import ConfigError
-from ...protocol.codec import unpack_state
+from ...protocol.columns import unpack_states
 from ...protocol.envelope import MIN_SECRET
 from ...protocol.messages import (
     HOST_AID,
@@ -186,12 +186,11 @@ class WorkerHost(LeanDispatch, Agent):
         self.info.time = message.time
         self.info.iteration = message.iteration
         units = self.relay.units
-        if len(message.states) != len(units):
-            raise ValueError(f"CycleStart has {len(message.states)} states for {len(units)} "
-                             "units")
+        states = unpack_states(message.states, len(units), "CycleStart.states")
         self.relay.begin(message.cycle)
-        for unit, packed in zip(units, message.states, strict=True):
-            unit.begin(message.cycle, unpack_state(packed))
+        cycle = message.cycle
+        for unit, state in zip(units, states, strict=True):
+            unit.begin(cycle, state)
 
 
 def _addr(value: Any) -> Any:
