@@ -36,7 +36,7 @@ MODES = {"1 container": [], "2 containers": ["--containers", "2"],
 def frames() -> dict[str, object]:
     """Typical contents of one frame between containers."""
     from mosaik_components.mas.model.flexibility import Flex, Target, UnitState
-    from mosaik_components.mas.protocol.codec import pack_state
+    from mosaik_components.mas.protocol.columns import pack_states
     from mosaik_components.mas.protocol.messages import CycleStart, FlexReport, Instruction
     from mosaik_components.mas.runtime.transport import Batch
 
@@ -46,9 +46,9 @@ def frames() -> dict[str, object]:
         "batch, 50 instructions": Batch([["agent0", f"agent{i}", Instruction(7, Target(1, 2))]
                                          for i in range(50)]),
         "cycle start, 1,000 units": Batch([["massca_link", "massca_host", CycleStart(
-            7, 900, 0, [pack_state(state)] * 1000)]]),
+            7, 900, 0, pack_states([state] * 1000))]]),
         "cycle start, 7,500 units": Batch([["massca_link", "massca_host", CycleStart(
-            7, 900, 0, [pack_state(state)] * 7500)]]),
+            7, 900, 0, pack_states([state] * 7500))]]),
     }
 
 
@@ -77,7 +77,7 @@ def per_frame(repeat: int) -> None:
           f"{'extra us':>9s} {'extra/item us':>13s}")
     for name, content in frames().items():
         message = MangoMessage(content, meta)
-        items = len(content.items[0][2].states) if "units" in name else len(content.items)
+        items = content.items[0][2].states["n"] if "units" in name else len(content.items)
         n = max(1, repeat // items)
         data, sealed = plain.encode(message), sender.encode(message)
 
