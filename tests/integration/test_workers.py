@@ -139,3 +139,31 @@ def test_workers_that_host_no_agents_take_no_part_in_cycles():
 
     spread = asyncio.run(run(TransportConfig(containers=3, processes=True)))
     assert spread == asyncio.run(run(TransportConfig()))
+
+
+def test_a_state_a_worker_cannot_take_fails_the_cycle_naming_it():
+    """Unit states cross to a worker as one float64 block; one non-finite value there
+    fails the cycle with the field and row, reported by the worker's host."""
+    from mosaik_components.mas.model.errors import AgentFailedError
+    from mosaik_components.mas.model.flexibility import Flex, UnitState
+
+    async def scenario():
+        tree, states = four_cells()
+        runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=10,
+                             transport=TransportConfig(containers=2, processes=True))
+        await runtime.start()
+        try:
+            runtime.build(tree)
+            await runtime.attach()
+            await runtime.run_cycle(CycleInput(0, 0, states))
+            remote = runtime.workers.links[1].units[2]
+            bad = {**states, remote: UnitState(Flex(float("nan"), 0.0, 2.0))}
+            await runtime.run_cycle(CycleInput(0, 1, bad))
+        finally:
+            runtime.close()
+            await asyncio.sleep(0.05)
+
+    with pytest.raises(AgentFailedError, match=r"'container 1 host' failed in cycle 1: "
+                                               r"ValueError: CycleStart\.states\.f: value nan "
+                                               r"of row 2 is not finite"):
+        asyncio.run(scenario())

@@ -117,8 +117,10 @@ class WorkerHost(LeanDispatch, Agent):
         except Exception as exc:
             logger.exception("worker container %s failed", self.container_index)
             if self.core is not None and self.relay is not None:
-                failure = AgentFailure(self.relay.cycle, f"worker container "
-                                       f"{self.container_index}", f"{type(exc).__name__}: {exc}")
+                # a cycle that failed to start is the one the core waits for
+                cycle = content.cycle if type(content) is CycleStart else self.relay.cycle
+                failure = AgentFailure(cycle, f"worker container {self.container_index}",
+                                       f"{type(exc).__name__}: {exc}")
                 post(self, failure, self.core, self.stats)
 
     def _accepted(self, content: Any, meta: dict[str, Any]) -> bool:
