@@ -167,3 +167,44 @@ def test_a_state_a_worker_cannot_take_fails_the_cycle_naming_it():
                                                r"ValueError: CycleStart\.states\.f: value nan "
                                                r"of row 2 is not finite"):
         asyncio.run(scenario())
+
+
+def test_results_a_worker_cannot_send_fail_the_cycle_naming_its_relay():
+    """A malformed ``UnitsDone`` from a worker's relay (delivered with the identity the
+    authenticated envelope gives it) fails the cycle naming that relay, not the core."""
+    import os
+    import signal
+
+    from mosaik_components.mas.model.errors import AgentFailedError
+    from mosaik_components.mas.protocol.messages import UnitsDone
+
+    async def scenario():
+        tree, states = four_cells()
+        runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=10,
+                             transport=TransportConfig(containers=2, processes=True))
+        await runtime.start()
+        try:
+            runtime.build(tree)
+            await runtime.attach()
+            await runtime.run_cycle(CycleInput(0, 0, states))
+            worker = runtime.workers.links[1].process
+            os.kill(worker.pid, signal.SIGSTOP)  # its own UnitsDone cannot come first
+            try:
+                cycle = asyncio.create_task(runtime.run_cycle(CycleInput(0, 1, states)))
+                await asyncio.sleep(0.1)
+                relay = runtime.addresses["relay 1"]
+                empty = {"n": 0, "f": "", "none": [], "p": {}}
+                runtime.core.handle_message(
+                    UnitsDone(runtime.cycle, 1, empty, {}, [0, 0, 0.0, 0]),
+                    {"sender_id": relay.aid, "sender_addr": relay.protocol_addr})
+                await cycle
+            finally:
+                os.kill(worker.pid, signal.SIGCONT)
+        finally:
+            runtime.close()
+            await asyncio.sleep(0.05)
+
+    with pytest.raises(AgentFailedError, match=r"^'container 1 relay' sent results the core "
+                                               r"cannot take in cycle 1: UnitsDone of container "
+                                               r"1: results\.n is 0, expected 10$"):
+        asyncio.run(scenario())

@@ -379,7 +379,13 @@ class CoreAgent(AggregatingAgent):
                 self.reject(content, meta)
             elif content.cycle == self.cycle:
                 if content.results is not None:
-                    self.remote_results(content)
+                    try:
+                        self.remote_results(content)
+                    except ValueError as exc:  # the worker's fault, named as such
+                        self._resolve(AgentFailedError(
+                            f"{name!r} sent results the core cannot take in cycle "
+                            f"{content.cycle}: {exc}"))
+                        return
                 self._done(container)
         elif content.cycle == self.cycle:
             said = "" if content.agent == name else f" (it reported {content.agent!r})"
