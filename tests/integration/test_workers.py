@@ -9,15 +9,20 @@ and reached with ``workers=["host:port"]``; the results equal the single-contain
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import os
 import secrets
+import signal
 import subprocess
 import sys
 import time
 
 import pytest
 
-from mosaik_components.mas.model.errors import CycleTimeoutError
+from mosaik_components.mas.model.errors import AgentFailedError, CycleTimeoutError
+from mosaik_components.mas.model.flexibility import Flex, UnitState
 from mosaik_components.mas.model.hierarchy import build_tree
+from mosaik_components.mas.protocol.messages import UnitsDone
 from mosaik_components.mas.runtime.runtime import CycleInput, MasRuntime
 from mosaik_components.mas.runtime.transport import TransportConfig
 from mosaik_components.mas.strategies import BalanceStrategy
@@ -141,27 +146,32 @@ def test_workers_that_host_no_agents_take_no_part_in_cycles():
     assert spread == asyncio.run(run(TransportConfig()))
 
 
+@contextlib.asynccontextmanager
+async def two_processes():
+    """The four cells over the core's process and one spawned worker, one cycle run."""
+    tree, states = four_cells()
+    runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=10,
+                         transport=TransportConfig(containers=2, processes=True))
+    await runtime.start()
+    try:
+        runtime.build(tree)
+        await runtime.attach()
+        await runtime.run_cycle(CycleInput(0, 0, states))
+        yield runtime, states
+    finally:
+        runtime.close()
+        await asyncio.sleep(0.05)
+
+
 def test_a_state_a_worker_cannot_take_fails_the_cycle_naming_it():
     """Unit states cross to a worker as one float64 block; one non-finite value there
     fails the cycle with the field and row, reported by the worker's host."""
-    from mosaik_components.mas.model.errors import AgentFailedError
-    from mosaik_components.mas.model.flexibility import Flex, UnitState
 
     async def scenario():
-        tree, states = four_cells()
-        runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=10,
-                             transport=TransportConfig(containers=2, processes=True))
-        await runtime.start()
-        try:
-            runtime.build(tree)
-            await runtime.attach()
-            await runtime.run_cycle(CycleInput(0, 0, states))
+        async with two_processes() as (runtime, states):
             remote = runtime.workers.links[1].units[2]
             bad = {**states, remote: UnitState(Flex(float("nan"), 0.0, 2.0))}
             await runtime.run_cycle(CycleInput(0, 1, bad))
-        finally:
-            runtime.close()
-            await asyncio.sleep(0.05)
 
     with pytest.raises(AgentFailedError, match=r"'container 1 host' failed in cycle 1: "
                                                r"ValueError: CycleStart\.states\.f: value nan "
@@ -172,21 +182,9 @@ def test_a_state_a_worker_cannot_take_fails_the_cycle_naming_it():
 def test_results_a_worker_cannot_send_fail_the_cycle_naming_its_relay():
     """A malformed ``UnitsDone`` from a worker's relay (delivered with the identity the
     authenticated envelope gives it) fails the cycle naming that relay, not the core."""
-    import os
-    import signal
-
-    from mosaik_components.mas.model.errors import AgentFailedError
-    from mosaik_components.mas.protocol.messages import UnitsDone
 
     async def scenario():
-        tree, states = four_cells()
-        runtime = MasRuntime(StrategyCoordination(BalanceStrategy()), timeout=10,
-                             transport=TransportConfig(containers=2, processes=True))
-        await runtime.start()
-        try:
-            runtime.build(tree)
-            await runtime.attach()
-            await runtime.run_cycle(CycleInput(0, 0, states))
+        async with two_processes() as (runtime, states):
             worker = runtime.workers.links[1].process
             os.kill(worker.pid, signal.SIGSTOP)  # its own UnitsDone cannot come first
             try:
@@ -200,9 +198,6 @@ def test_results_a_worker_cannot_send_fail_the_cycle_naming_its_relay():
                 await cycle
             finally:
                 os.kill(worker.pid, signal.SIGCONT)
-        finally:
-            runtime.close()
-            await asyncio.sleep(0.05)
 
     with pytest.raises(AgentFailedError, match=r"^'container 1 relay' sent results the core "
                                                r"cannot take in cycle 1: UnitsDone of container "

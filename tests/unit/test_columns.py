@@ -16,15 +16,7 @@ from mosaik_components.mas.protocol.columns import (
     unpack_states,
     unpack_targets,
 )
-
-BATTERY = {
-    "step_h": 0.25,
-    "production": [[0, 0, 0], [0, 0, 0], [1, 1, 1]],
-    "consumption": [[0, 0, 0], [0, 0, 0], [2, 2, 2]],
-    "energy": [{"name": "soc", "initial": 1.0, "lower": [0.2] * 3, "upper": [2.0] * 3,
-                "charge_efficiency": 0.95, "discharge_efficiency": 0.95}],
-    "costs": {"shed": 0.0, "curtail": 0.0},
-}
+from tests.unit.test_horizon import BATTERY
 
 values = st.floats(min_value=0, max_value=1e6, allow_nan=False)
 flexes = st.builds(Flex, values, values, values)

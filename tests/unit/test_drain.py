@@ -58,7 +58,10 @@ def test_agents_run_in_wake_order_each_through_its_queue() -> None:
     assert asyncio.run(scenario()) == [("a", 1), ("a", 3), ("b", 2)]
 
 
-def test_agents_woken_during_a_run_wait_for_what_the_loop_scheduled_meanwhile() -> None:
+@pytest.mark.parametrize("hook", ["before_reply", "after_reply"])
+def test_agents_woken_during_a_run_wait_for_what_the_loop_scheduled_meanwhile(hook: str) -> None:
+    """Whether the handler schedules a callback (a batch's send) before or after waking a
+    local agent, the callback runs first: the next generation follows it."""
     async def scenario() -> list[tuple[str, Any]]:
         log: list[tuple[str, Any]] = []
         drain = Drain()
@@ -66,26 +69,7 @@ def test_agents_woken_during_a_run_wait_for_what_the_loop_scheduled_meanwhile() 
         a.drain = drain
         a.reply = {"ping": (b, "pong")}
         loop = asyncio.get_running_loop()
-        a.before_reply = lambda: loop.call_soon(log.append, ("loop", "callback"))
-        drain.push(a, "ping", {})
-        for _ in range(3):
-            await asyncio.sleep(0)
-        return log
-
-    log = asyncio.run(scenario())
-    assert log == [("a", "ping"), ("loop", "callback"), ("b", "pong")]
-
-
-def test_the_next_generation_follows_what_the_handlers_scheduled_after_waking_it() -> None:
-    """A batch's send scheduled after a handler woke a local agent still goes first."""
-    async def scenario() -> list[tuple[str, Any]]:
-        log: list[tuple[str, Any]] = []
-        drain = Drain()
-        a, b = Recorder(log, "a"), Recorder(log, "b")
-        a.drain = drain
-        a.reply = {"ping": (b, "pong")}
-        loop = asyncio.get_running_loop()
-        a.after_reply = lambda: loop.call_soon(log.append, ("loop", "callback"))
+        setattr(a, hook, lambda: loop.call_soon(log.append, ("loop", "callback")))
         drain.push(a, "ping", {})
         for _ in range(3):
             await asyncio.sleep(0)

@@ -47,9 +47,8 @@ from mango.messages.message import MangoMessage
 from mango.util.clock import AsyncioClock
 
 __all__ = ["SUPPORTED_MANGO", "LeanDispatch", "container_of", "deliver_local", "local_agent",
-           "has_agent",
-           "stop_container_now", "drop_pooled_connections", "MangoMessage", "FramedProtocol",
-           "FramedTcpContainer", "SecureMqttContainer", "MqttLogin", "Reject"]
+           "has_agent", "stop_container_now", "drop_pooled_connections", "MangoMessage",
+           "FramedProtocol", "FramedTcpContainer", "SecureMqttContainer", "MqttLogin", "Reject"]
 
 logger = logging.getLogger(__name__)
 
@@ -85,7 +84,7 @@ def local_agent(container: Container, aid: Any) -> Agent | None:
 
 def has_agent(container: Container, aid: Any) -> bool:
     """True if ``aid`` names an agent registered in ``container``."""
-    return type(aid) is str and aid in container._agents
+    return local_agent(container, aid) is not None
 
 
 def stop_container_now(container: Container) -> None:
